@@ -1,0 +1,70 @@
+"""Thin actions: read the tracker, call knowledge/ or retrieval/, utter the result."""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ConversationPaused, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from .components import get_case_types, get_menus, get_retriever
+from .render import answer_text, menu_buttons
+
+
+class ActionAnswerQuestion(Action):
+    def name(self) -> str:
+        return "action_answer_question"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[Any]:
+        text = (tracker.latest_message.get("text") or "").strip()
+        if not text or text.startswith("/"):
+            dispatcher.utter_message(response="utter_greet")
+            return []
+        result = get_retriever().ask(text)
+        buttons = []
+        if result.get("case_type") and result["case_type"] in get_case_types():
+            case = get_case_types()[result["case_type"]]
+            buttons.append({"title": f"帮我分析：{case.title}",
+                            "payload": "/start_case" + json.dumps({"case_type": case.id},
+                                                                  ensure_ascii=False)})
+        buttons += [{"title": "转人工", "payload": "/handoff"},
+                    {"title": "回到菜单", "payload": "/greet"}]
+        dispatcher.utter_message(text=answer_text(result), buttons=buttons,
+                                 json_message=None)
+        events: list[Any] = [SlotSet("domain", result["domain"])] \
+            if result["domain"] in ("marriage", "traffic", "labor") else []
+        if result.get("escalate"):
+            events += self_handoff(dispatcher, priority=True)
+        return events
+
+
+def self_handoff(dispatcher: CollectingDispatcher, *, priority: bool) -> list[Any]:
+    menus = get_menus()["handoff"]
+    text = menus["priority_text"] + menus["text"] if priority else menus["text"]
+    dispatcher.utter_message(text=text, json_message=None,
+                             custom={"handoff": True, "priority": priority})
+    return [ConversationPaused()]
+
+
+class ActionDomainMenu(Action):
+    def name(self) -> str:
+        return "action_domain_menu"
+
+    def run(self, dispatcher, tracker, domain):
+        menus = get_menus()
+        key = tracker.get_slot("domain")
+        if key not in ("marriage", "traffic", "labor"):
+            dispatcher.utter_message(response="utter_greet")
+            return []
+        dispatcher.utter_message(text=menus[key]["prompt"],
+                                 buttons=menu_buttons(menus, key, get_case_types()))
+        return []
+
+
+class ActionHandoff(Action):
+    def name(self) -> str:
+        return "action_handoff"
+
+    def run(self, dispatcher, tracker, domain):
+        return self_handoff(dispatcher, priority=False)

@@ -1,0 +1,1 @@
+"""Chinese hybrid retrieval over the FAQ and the statutes."""

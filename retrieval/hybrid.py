@@ -1,0 +1,177 @@
+"""Hybrid retrieval: dense (faiss) + keyword (bm25s) fused by reciprocal rank; a domain vote
+among the best entries (out-of-scope referral groups take part as a fourth domain); an in-scope
+decision on the best dense similarity with a calibrated threshold; citations from the FAQ first,
+then from statute retrieval in the decided domain.
+"""
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from knowledge import safety
+from knowledge.statutes import StatuteStore
+
+from .index import load
+from .tokenize import Tokenizer
+
+KNOWLEDGE_DIR = Path(__file__).resolve().parent.parent / "knowledge"
+DOMAINS = ("marriage", "traffic", "labor", "other")
+
+
+def _yaml(path: Path) -> dict:
+    return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+
+
+class HybridRetriever:
+    """Loads the index once; ``ask(question)`` answers contract 1 of DESIGN.md."""
+
+    def __init__(self, index_dir: Path | str, *, encoder, store: StatuteStore,
+                 tokenizer: Tokenizer | None = None, knowledge_dir: Path = KNOWLEDGE_DIR,
+                 mode: str = "hybrid", params: dict | None = None):
+        self.encoder = encoder
+        self.store = store
+        self.tokenizer = tokenizer or Tokenizer.from_knowledge(knowledge_dir)
+        self.index = load(Path(index_dir), encoder_id=encoder.id, tokenizer_id=self.tokenizer.id)
+        self.params = {**_yaml(knowledge_dir / "scope" / "retrieval.yml"), **(params or {})}
+        self.messages = _yaml(knowledge_dir / "scope" / "messages.yml")
+        self.mode = mode  # hybrid | dense | bm25
+        self._statute_domain = np.array([s["domain"] for s in self.index.statutes])
+
+    # -- ranking --------------------------------------------------------------------------------
+    def _dense(self, qv: np.ndarray, k: int) -> dict[int, float]:
+        scores, ids = self.index.dense.search(qv, min(k, self.index.dense.ntotal))
+        best: dict[int, float] = {}
+        for score, doc in zip(scores[0], ids[0]):
+            if doc < 0:
+                continue
+            e = self.index.docs[doc]["entry"]
+            best[e] = max(best.get(e, -1.0), float(score))
+        return best
+
+    def _bm25(self, question: str, k: int) -> dict[int, float]:
+        tokens = self.tokenizer.tokens(question)
+        vocab = self.index.bm25.vocab_dict
+        tokens = [t for t in tokens if t in vocab]
+        if not tokens:
+            return {}
+        docs, scores = self.index.bm25.retrieve([tokens], k=min(k, len(self.index.docs)),
+                                                show_progress=False, n_threads=1)
+        best: dict[int, float] = {}
+        for doc, score in zip(docs[0], scores[0]):
+            if score <= 0:
+                continue
+            e = self.index.docs[int(doc)]["entry"]
+            best[e] = max(best.get(e, 0.0), float(score))
+        return best
+
+    def rank(self, question: str, k: int = 60) -> tuple[list[tuple[int, float]], dict, np.ndarray]:
+        """Entries by fused score, the dense similarities, and the query vector."""
+        qv = self.encoder.encode_queries([self.tokenizer.expand(question)]).astype(np.float32)
+        dense = self._dense(qv, k) if self.mode != "bm25" else {}
+        keyword = self._bm25(question, k) if self.mode != "dense" else {}
+        rrf_k = float(self.params["rrf_k"])
+        fused: dict[int, float] = defaultdict(float)
+        for ranking in (dense, keyword):
+            for rank, (e, _) in enumerate(sorted(ranking.items(), key=lambda x: -x[1])):
+                fused[e] += 1.0 / (rrf_k + rank + 1)
+        if self.mode == "bm25" and keyword:  # keyword-only: similarity from the top bm25 score
+            top = max(keyword.values())
+            dense = {e: 0.3 + 0.7 * s / top for e, s in keyword.items()}
+        return sorted(fused.items(), key=lambda x: -x[1]), dense, qv
+
+    # -- answering ------------------------------------------------------------------------------
+    def ask(self, question: str) -> dict:
+        question = (question or "").strip()
+        if not question:
+            raise ValueError("question is empty")
+        ranked, dense, qv = self.rank(question)
+        danger = safety.detect(question)
+        entries = self.index.entries
+        if not ranked:
+            return self._referral(None, 0.0, danger, unclear=True)
+        top = ranked[: int(self.params["top_entries"])]
+        votes: dict[str, float] = defaultdict(float)
+        for e, score in top:
+            votes[entries[e]["domain"]] += score * max(dense.get(e, 0.0), 0.05)
+        domain = max(votes, key=votes.get)
+        share = votes[domain] / sum(votes.values())
+        best_faq = next((e for e, _ in ranked if entries[e]["kind"] == "faq"
+                         and entries[e]["domain"] == domain), None)
+        sim = dense.get(best_faq, 0.0) if best_faq is not None else 0.0
+        threshold = float(self.params["threshold"])
+        in_scope = domain != "other" and best_faq is not None and sim >= threshold
+        confidence = round(share * (1.0 / (1.0 + math.exp(-12.0 * (sim - threshold)))), 3)
+        if not in_scope:
+            other = next((e for e, _ in ranked if entries[e]["kind"] == "other"), None)
+            out = self._referral(other, 1.0 - confidence if domain == "other" else confidence,
+                                 danger)
+            return out
+        entry = entries[best_faq]
+        citations = self._faq_citations(entry) + self._statute_citations(qv, domain, entry)
+        return {"domain": domain, "in_scope": True, "confidence": confidence,
+                "faq_id": entry["id"], "answer": entry["answer"], "citations": citations,
+                "escalate": bool(entry.get("escalate")) or danger is not None,
+                "case_type": entry.get("case_type"), "topic": entry.get("topic")}
+
+    def _referral(self, other: int | None, confidence: float, danger, unclear=False) -> dict:
+        msg = self.messages
+        if unclear or other is None:
+            answer = msg["unclear"]
+        else:
+            group = self.index.entries[other]
+            parts = [msg["out_of_scope"], group.get("advice", "")]
+            if group.get("office") and group["office"] != "无":
+                parts.append(f"建议您到{group['office']}咨询办理。")
+            parts.append(msg["referral_tail"])
+            answer = "".join(p for p in parts if p)
+        return {"domain": "other", "in_scope": False, "confidence": round(float(confidence), 3),
+                "faq_id": None, "answer": answer, "citations": [], "escalate": danger is not None,
+                "case_type": None, "topic": None}
+
+    def citation_json(self, law: str, article: int, sub: int = 0) -> dict | None:
+        art = self.store.get(law, article, sub)
+        if art is None:
+            status = self.store.law_status(law)
+            if status != "现行有效" or law in self.store.db_laws:
+                return None  # repealed, or a national law without such an article: never cite
+            out = {"law": law, "article": article, "status": "未核验", "text": "",
+                   "note": self.messages["citation_unverified"]}
+        else:
+            out = {"law": art.law, "article": art.article, "status": art.status, "text": art.text}
+        if sub:
+            out["sub"] = sub
+        return out
+
+    def _faq_citations(self, entry: dict) -> list[dict]:
+        out = []
+        for c in entry.get("citations", []):
+            cj = self.citation_json(c["law"], c["article"], c.get("sub", 0))
+            if cj:
+                out.append(cj)
+        return out
+
+    def _statute_citations(self, qv: np.ndarray, domain: str, entry: dict) -> list[dict]:
+        idx = self.index.statute_dense
+        if idx is None or idx.ntotal == 0:
+            return []
+        have = {(c["law"], c["article"], c.get("sub", 0)) for c in entry.get("citations", [])}
+        scores, ids = idx.search(qv, min(40, idx.ntotal))
+        out = []
+        for score, i in zip(scores[0], ids[0]):
+            if i < 0 or score < float(self.params["statute_min_similarity"]):
+                break
+            s = self.index.statutes[i]
+            key = (s["law"], s["article"], s.get("sub", 0))
+            if s["domain"] != domain or key in have:
+                continue
+            cj = self.citation_json(*key)
+            if cj:
+                have.add(key)
+                out.append(cj)
+            if len(out) >= int(self.params["max_extra_citations"]):
+                break
+        return out

@@ -1,0 +1,244 @@
+"""``legalbot``: the command line. It only wires the core objects together."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from . import settings
+
+KNOWLEDGE_DIR = settings.ROOT / "knowledge"
+
+
+def _err(msg: str, code: int = 1) -> int:
+    print(f"legalbot: {msg}", file=sys.stderr)
+    return code
+
+
+# -- check ---------------------------------------------------------------------------------------
+def cmd_check(args) -> int:
+    from knowledge.check import run_check
+    from knowledge.statutes import StatuteStore
+
+    store = StatuteStore(markdown_dirs=settings.statutes_dirs())
+    summary, problems = run_check(KNOWLEDGE_DIR, store)
+    errors = [p for p in problems if p.severity == "error"]
+    for p in problems:
+        if p.severity == "error" or args.verbose:
+            print(p)
+    print(f"{summary['faqs']} FAQ entries {summary['per_domain']}, {summary['phrasings']} phrasings, "
+          f"{summary['case_types']} case types; {len(errors)} errors, "
+          f"{len(problems) - len(errors)} warnings")
+    return 1 if errors else 0
+
+
+# -- index ---------------------------------------------------------------------------------------
+def cmd_index_build(args) -> int:
+    from tqdm import tqdm
+
+    from retrieval.service import build_index
+
+    bar = None
+
+    def progress(n, total):
+        nonlocal bar
+        if bar is None:
+            bar = tqdm(total=total, desc="encoding", unit="text", disable=args.quiet)
+        bar.update(n)
+
+    t0 = time.time()
+    params = build_index(settings.index_dir(), encoder=settings.get("ENCODER"),
+                         statutes_dirs=settings.statutes_dirs(), force=args.force,
+                         hnsw=args.hnsw, progress=progress)
+    if bar:
+        bar.close()
+    if params is None:
+        print(f"index at {settings.index_dir()} is up to date")
+    else:
+        print(f"built index at {settings.index_dir()}: {params['entries']} entries, "
+              f"{params['docs']} phrasings, {params['statutes']} articles, "
+              f"encoder {params['encoder']}, {time.time() - t0:.1f}s")
+    return 0
+
+
+# -- ask -----------------------------------------------------------------------------------------
+def _open_retriever():
+    from retrieval.service import open_retriever
+
+    return open_retriever(settings.index_dir(), encoder=settings.get("ENCODER"),
+                          statutes_dirs=settings.statutes_dirs())
+
+
+PUBLIC_KEYS = ("domain", "in_scope", "confidence", "faq_id", "answer", "citations", "escalate")
+
+
+def public_answer(qid, result: dict) -> dict:
+    return {"id": qid, **{k: result[k] for k in PUBLIC_KEYS}}
+
+
+def ask_lines(retriever, lines, out) -> None:
+    """One JSON line out per line in; a bad line gets an error object, never a crash."""
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        qid = None
+        try:
+            obj = json.loads(line)
+            if not isinstance(obj, dict):
+                raise ValueError("each line must be a JSON object")
+            qid = obj.get("id")
+            q = obj.get("question")
+            if not isinstance(q, str) or not q.strip():
+                raise ValueError("'question' must be a non-empty string")
+            if len(q) > 5000:
+                raise ValueError("'question' is longer than 5000 characters")
+            row = public_answer(qid, retriever.ask(q))
+        except Exception as exc:  # noqa: BLE001 - reported per line
+            row = {"id": qid, "error": f"line {n}: {exc}"}
+        out.write(json.dumps(row, ensure_ascii=False) + "\n")
+        out.flush()
+
+
+def cmd_ask(args) -> int:
+    try:
+        retriever = _open_retriever()
+    except (FileNotFoundError, RuntimeError) as exc:
+        return _err(str(exc))
+    if args.jsonl is not None:
+        src = sys.stdin if args.jsonl == "-" else open(args.jsonl, encoding="utf-8")
+        ask_lines(retriever, src, sys.stdout)
+        return 0
+    if not args.question:
+        return _err("give a question, or --jsonl - to read JSON lines", 2)
+    result = public_answer(None, retriever.ask(" ".join(args.question)))
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+        return 0
+    print(f"领域: {result['domain']}  在范围内: {result['in_scope']}  置信度: {result['confidence']}"
+          f"  FAQ: {result['faq_id']}")
+    print(result["answer"])
+    for c in result["citations"]:
+        print(f"  《{c['law']}》第{c['article']}条（{c['status']}）{c['text'][:60]}…")
+    if result["escalate"]:
+        print("  [需要转人工/紧急处理]")
+    return 0
+
+
+# -- eval ----------------------------------------------------------------------------------------
+def cmd_eval(args) -> int:
+    from retrieval.evaluate import evaluate_dev
+
+    if not args.dev:
+        return _err("say what to evaluate: --dev", 2)
+    path = Path(args.file) if args.file else settings.ROOT.parent / "shared/data/dev_questions.jsonl"
+    if not path.exists():
+        return _err(f"development questions not found: {path}")
+    report = evaluate_dev(_open_retriever(), path, limit=args.limit)
+    print(json.dumps(report, ensure_ascii=False, indent=2))
+    return 0
+
+
+# -- analyze -------------------------------------------------------------------------------------
+def cmd_analyze(args) -> int:
+    from knowledge.analysis import AnalysisError, analyze
+    from knowledge.cases import load_case_types
+
+    types = load_case_types(KNOWLEDGE_DIR / "cases")
+    if args.case_type not in types:
+        return _err(f"unknown case type {args.case_type!r}; known: {', '.join(sorted(types))}", 2)
+    try:
+        raw = sys.stdin.read() if args.facts == "-" else Path(args.facts).read_text(encoding="utf-8")
+        facts = json.loads(raw)
+    except (OSError, ValueError) as exc:
+        return _err(f"cannot read facts: {exc}", 2)
+    if not isinstance(facts, dict):
+        return _err("facts must be a JSON object", 2)
+    try:
+        result = analyze(types[args.case_type], facts, region=settings.get("REGION"))
+    except AnalysisError as exc:
+        return _err(f"invalid fact {exc.fact}: {exc}", 2)
+    if args.json:
+        print(json.dumps(result.as_json(), ensure_ascii=False, indent=2))
+    else:
+        print(result.as_text())
+    return 0
+
+
+# -- running the system --------------------------------------------------------------------------
+def cmd_build(args) -> int:
+    from .supervisor import prepare
+
+    return prepare(quiet=args.quiet)
+
+
+def cmd_up(args) -> int:
+    from .supervisor import up
+
+    return up()
+
+
+def cmd_serve(args) -> int:
+    from . import create_app
+
+    app = create_app()
+    app.run(host=settings.get("HOST"), port=int(args.port or settings.get("WEB_PORT")),
+            threaded=True, use_reloader=False)
+    return 0
+
+
+def cmd_settings(args) -> int:
+    for env, default, help_ in settings.as_table():
+        print(f"{env} (default {default!r})\n    {help_}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="legalbot", description="法律咨询机器人 command line")
+    sub = p.add_subparsers(dest="cmd", required=True)
+
+    c = sub.add_parser("check", help="validate the knowledge base")
+    c.add_argument("-v", "--verbose", action="store_true", help="also print warnings")
+    c.set_defaults(func=cmd_check)
+
+    ix = sub.add_parser("index", help="retrieval index").add_subparsers(dest="index_cmd", required=True)
+    b = ix.add_parser("build", help="build the index when its content changed")
+    b.add_argument("--force", action="store_true", help="rebuild even when up to date")
+    b.add_argument("--hnsw", action="store_true", help="HNSW instead of a flat index")
+    b.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    b.set_defaults(func=cmd_index_build)
+
+    a = sub.add_parser("ask", help="answer a question (contract 1)")
+    a.add_argument("question", nargs="*")
+    a.add_argument("--jsonl", metavar="FILE", help="read {id, question} lines from FILE or -")
+    a.add_argument("--json", action="store_true", help="print JSON")
+    a.set_defaults(func=cmd_ask)
+
+    e = sub.add_parser("eval", help="measure retrieval on the development questions")
+    e.add_argument("--dev", action="store_true")
+    e.add_argument("--file")
+    e.add_argument("--limit", type=int)
+    e.set_defaults(func=cmd_eval)
+
+    an = sub.add_parser("analyze", help="analyze the facts of a case type")
+    an.add_argument("case_type")
+    an.add_argument("--facts", required=True, help="JSON file of facts, or - for stdin")
+    an.add_argument("--json", action="store_true")
+    an.set_defaults(func=cmd_analyze)
+
+    bl = sub.add_parser("build", help="check knowledge, build index and Rasa model if changed")
+    bl.add_argument("-q", "--quiet", action="store_true")
+    bl.set_defaults(func=cmd_build)
+    sub.add_parser("up", help="start Rasa, the action server and the web app").set_defaults(func=cmd_up)
+    s = sub.add_parser("serve", help="run only the web app")
+    s.add_argument("--port")
+    s.set_defaults(func=cmd_serve)
+    sub.add_parser("settings", help="list settings").set_defaults(func=cmd_settings)
+
+    args = p.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

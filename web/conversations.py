@@ -1,0 +1,166 @@
+"""Conversation service: store every message before and after Rasa sees it.
+
+Nothing a resident says is lost: the resident's message is committed (status ``pending``) before
+it is forwarded, and marked ``answered`` in the same transaction that stores the replies. When
+Rasa is down the message stays ``pending`` and is answered, in order, the next time Rasa answers.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+import uuid
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from .db import session_scope
+from .models import Conversation, Message, utcnow
+from .rasa_client import RasaClient, RasaUnavailable
+
+OFFLINE_NOTICE = ("抱歉，咨询服务暂时没有响应。您的消息已经保存，服务恢复后会按顺序回复您；"
+                  "着急的话可以拨打12348公共法律服务热线。")
+
+
+class ChatError(Exception):
+    """A request the chat API refuses, with the HTTP status and a message for the resident."""
+
+    def __init__(self, status: int, code: str, message: str):
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def message_json(m: Message) -> dict:
+    out = {"seq": m.id, "from": m.sender, "text": m.text, "buttons": m.buttons or []}
+    if m.report_url:
+        out["report_url"] = m.report_url
+    return out
+
+
+class ChatService:
+    def __init__(self, sessions: sessionmaker[Session], rasa: RasaClient, *,
+                 max_chars: int = 2000, rate_per_minute: int = 30):
+        self.sessions = sessions
+        self.rasa = rasa
+        self.max_chars = max_chars
+        self.rate_per_minute = rate_per_minute
+
+    # -- conversations ---------------------------------------------------------------------------
+    def create(self, channel: str = "web") -> tuple[str, str]:
+        conv_id, token = uuid.uuid4().hex, secrets.token_urlsafe(24)
+        with session_scope(self.sessions) as s:
+            s.add(Conversation(id=conv_id, token_hash=_hash(token), channel=channel))
+        return conv_id, token
+
+    def authorize(self, conv_id: str, token: str | None) -> Conversation:
+        with self.sessions() as s:
+            conv = s.get(Conversation, conv_id)
+        if conv is None:
+            raise ChatError(404, "not_found", "没有找到这个会话。")
+        if not token or not hmac.compare_digest(conv.token_hash, _hash(token)):
+            raise ChatError(403, "bad_token", "会话凭证无效，请刷新页面重新开始。")
+        return conv
+
+    # -- messages --------------------------------------------------------------------------------
+    def validate(self, body) -> tuple[str, str | None]:
+        """(text to show, payload to send) from a request body, or ChatError."""
+        if not isinstance(body, dict):
+            raise ChatError(400, "bad_request", "请求格式不对：需要 JSON 对象。")
+        text, payload = body.get("text"), body.get("payload")
+        if payload is not None:
+            if not isinstance(payload, str) or not payload.startswith("/") or len(payload) > 500:
+                raise ChatError(400, "bad_payload", "按钮数据无效。")
+            return (body.get("title") if isinstance(body.get("title"), str) else payload)[:200], payload
+        if not isinstance(text, str):
+            raise ChatError(400, "bad_request", "请输入文字内容。")
+        text = text.replace("\x00", "").strip()
+        if not text:
+            raise ChatError(400, "empty", "消息是空的，请输入您想咨询的问题。")
+        if len(text) > self.max_chars:
+            raise ChatError(413, "too_long", f"消息太长了（{len(text)}字），请控制在{self.max_chars}字以内，"
+                                             "可以分几次发送。")
+        return text, None
+
+    def _check_rate(self, s: Session, conv_id: str) -> None:
+        since = utcnow() - dt.timedelta(minutes=1)
+        n = s.scalar(select(func.count()).select_from(Message).where(
+            Message.conversation_id == conv_id, Message.sender == "resident",
+            Message.created_at >= since))
+        if n >= self.rate_per_minute:
+            raise ChatError(429, "rate_limited", "您发送得太快了，请稍等一分钟再发。")
+
+    def post(self, conv_id: str, text: str, payload: str | None) -> list[dict]:
+        """Store the message, let Rasa answer everything pending, return the new replies."""
+        with session_scope(self.sessions) as s:
+            self._check_rate(s, conv_id)
+            conv = s.get(Conversation, conv_id)
+            paused = conv.status in ("waiting_mediator", "with_mediator")
+            msg = Message(conversation_id=conv_id, sender="resident", text=text, payload=payload,
+                          status="paused" if paused else "pending")
+            s.add(msg)
+        if paused:
+            return []
+        return self.drain(conv_id)
+
+    def drain(self, conv_id: str) -> list[dict]:
+        """Answer the conversation's pending messages in order; returns the replies made."""
+        out: list[dict] = []
+        while True:
+            with self.sessions() as s:
+                pending = s.scalars(select(Message).where(
+                    Message.conversation_id == conv_id, Message.status == "pending")
+                    .order_by(Message.id).limit(1)).first()
+            if pending is None:
+                return out
+            try:
+                replies = self.rasa.send(conv_id, pending.payload or pending.text)
+            except RasaUnavailable:
+                return out + [self._notice(conv_id)]
+            out.extend(self._store_replies(conv_id, pending.id, replies))
+
+    def _store_replies(self, conv_id: str, msg_id: int, replies: list[dict]) -> list[dict]:
+        stored = []
+        with session_scope(self.sessions) as s:
+            # another process may have answered it meanwhile: only the one that flips it stores
+            flipped = s.execute(update(Message).where(Message.id == msg_id,
+                                                      Message.status == "pending")
+                                .values(status="answered")).rowcount
+            if not flipped:
+                return []
+            for r in replies:
+                if not isinstance(r, dict):
+                    continue
+                custom = r.get("custom") if isinstance(r.get("custom"), dict) else {}
+                buttons = [{"title": str(b.get("title", "")), "payload": str(b.get("payload", ""))}
+                           for b in (r.get("buttons") or []) if isinstance(b, dict)]
+                m = Message(conversation_id=conv_id, sender="bot", text=str(r.get("text") or ""),
+                            buttons=buttons or None, report_url=custom.get("report_url"))
+                if not m.text and not buttons and not m.report_url:
+                    continue
+                s.add(m)
+                stored.append(m)
+                if custom.get("handoff"):
+                    conv = s.get(Conversation, conv_id)
+                    conv.status = "waiting_mediator"
+                    conv.priority = conv.priority or bool(custom.get("priority"))
+            s.flush()
+            return [message_json(m) for m in stored]
+
+    def _notice(self, conv_id: str) -> dict:
+        with session_scope(self.sessions) as s:
+            m = Message(conversation_id=conv_id, sender="system", text=OFFLINE_NOTICE)
+            s.add(m)
+            s.flush()
+            return message_json(m)
+
+    def history(self, conv_id: str, after: int = 0, limit: int = 200) -> list[dict]:
+        with self.sessions() as s:
+            rows = s.scalars(select(Message).where(Message.conversation_id == conv_id,
+                                                   Message.id > after)
+                             .order_by(Message.id).limit(limit)).all()
+        return [message_json(m) for m in rows]

@@ -1,0 +1,51 @@
+"""The web app's only way to talk to Rasa: its REST channel and its HTTP API."""
+from __future__ import annotations
+
+import requests
+
+
+class RasaUnavailable(RuntimeError):
+    """Rasa (or the action server behind it) did not answer."""
+
+
+class RasaClient:
+    def __init__(self, base_url: str, *, timeout: float = 30.0):
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+        self._http = requests.Session()
+
+    def send(self, sender: str, message: str) -> list[dict]:
+        """Send one resident message (text or /payload); return Rasa's replies."""
+        try:
+            resp = self._http.post(f"{self.base_url}/webhooks/rest/webhook",
+                                   json={"sender": sender, "message": message},
+                                   timeout=self.timeout)
+        except requests.RequestException as exc:
+            raise RasaUnavailable(f"Rasa unreachable: {exc.__class__.__name__}") from exc
+        if resp.status_code != 200:
+            raise RasaUnavailable(f"Rasa answered HTTP {resp.status_code}")
+        try:
+            replies = resp.json()
+        except ValueError as exc:
+            raise RasaUnavailable("Rasa answered with something that is not JSON") from exc
+        if not isinstance(replies, list):
+            raise RasaUnavailable("Rasa answered with an unexpected shape")
+        if any(isinstance(r, dict) and (r.get("custom") or {}).get("error") == "action_server"
+               for r in replies):
+            raise RasaUnavailable("the action server did not answer")
+        return replies
+
+    def ping(self) -> bool:
+        try:
+            return self._http.get(f"{self.base_url}/", timeout=3).status_code == 200
+        except requests.RequestException:
+            return False
+
+    def append_event(self, sender: str, event: dict) -> None:
+        try:
+            resp = self._http.post(f"{self.base_url}/conversations/{sender}/tracker/events",
+                                   json=event, timeout=self.timeout)
+        except requests.RequestException as exc:
+            raise RasaUnavailable(str(exc)) from exc
+        if resp.status_code != 200:
+            raise RasaUnavailable(f"Rasa answered HTTP {resp.status_code}")

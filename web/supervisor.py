@@ -1,0 +1,266 @@
+"""Preparing and running the three processes: Rasa, the action server, the web app.
+
+``prepare()`` validates the knowledge base, builds the retrieval index when its content changed,
+writes the jieba lexicon for Rasa, and trains the Rasa model when its data changed.
+``up()`` starts the three, waits until each answers, prints the URL, and stops all of them on
+Ctrl-C or when one of them dies. Every failure is one clear line and a non-zero exit.
+The same :class:`Stack` is used by the integration tests, on free ports.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import requests
+
+from . import settings
+
+ROOT = settings.ROOT
+RASA_BIN = ROOT / ".venv-rasa" / "bin" / "rasa"
+APP_PY = ROOT / ".venv" / "bin" / "python"
+
+
+class StartupError(RuntimeError):
+    """A process could not be started or did not become ready; the message is one line."""
+
+
+def say(msg: str) -> None:
+    print(f"legalbot: {msg}", flush=True)
+
+
+# -- preparing -----------------------------------------------------------------------------------
+def rasa_data_hash(lexicon: Path) -> str:
+    h = hashlib.sha256()
+    files = [ROOT / "bot" / "config.yml", ROOT / "bot" / "domain.yml", lexicon]
+    files += sorted((ROOT / "bot" / "data").rglob("*.yml"))
+    for f in files:
+        h.update(f.name.encode())
+        h.update(f.read_bytes())
+    return h.hexdigest()
+
+
+def model_dir() -> Path:
+    return settings.data_dir() / "models"
+
+
+def train_rasa_if_changed(quiet: bool = False) -> bool:
+    """Train when bot/ data or the lexicon changed since the last model; True when it trained."""
+    from retrieval.tokenize import write_jieba_dictionary
+
+    lexicon = write_jieba_dictionary(ROOT / "knowledge", settings.data_dir() / "lexicon")
+    digest = rasa_data_hash(lexicon)
+    stamp = model_dir() / "data.sha256"
+    models = list(model_dir().glob("*.tar.gz"))
+    if models and stamp.exists() and stamp.read_text().strip() == digest:
+        return False
+    if not RASA_BIN.exists():
+        raise StartupError(f"Rasa is not installed at {RASA_BIN}: run `make setup`")
+    model_dir().mkdir(parents=True, exist_ok=True)
+    for old in models:
+        old.unlink()
+    say("training the Rasa model (data changed) ...")
+    cmd = [str(RASA_BIN), "train", "--config", "bot/config.yml", "--domain", "bot/domain.yml",
+           "--data", "bot/data", "--out", str(model_dir()), "--fixed-model-name", "legalbot"]
+    log = settings.data_dir() / "rasa-train.log"
+    with log.open("w") as out:
+        rc = subprocess.call(cmd, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
+                             env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
+    if rc != 0:
+        tail = log.read_text(errors="replace").strip().splitlines()[-1:] or ["(no output)"]
+        raise StartupError(f"Rasa training failed ({tail[0][:200]}); full log: {log}")
+    stamp.write_text(digest)
+    return True
+
+
+def prepare(quiet: bool = False) -> int:
+    from knowledge.check import run_check
+    from knowledge.statutes import StatuteStore
+    from retrieval.service import build_index
+
+    try:
+        summary, problems = run_check(ROOT / "knowledge", StatuteStore(
+            markdown_dirs=settings.statutes_dirs()))
+        errors = [p for p in problems if p.severity == "error"]
+        if errors:
+            for p in errors[:20]:
+                print(p)
+            raise StartupError(f"the knowledge base has {len(errors)} errors (see above)")
+        say(f"knowledge ok: {summary['faqs']} FAQ entries, {summary['case_types']} case types")
+        params = build_index(settings.index_dir(), encoder=settings.get("ENCODER"),
+                             statutes_dirs=settings.statutes_dirs())
+        say("index up to date" if params is None else
+            f"index built: {params['docs']} phrasings, {params['statutes']} articles")
+        say("Rasa model trained" if train_rasa_if_changed(quiet) else "Rasa model up to date")
+    except StartupError as exc:
+        say(str(exc))
+        return 1
+    return 0
+
+
+# -- running -------------------------------------------------------------------------------------
+def port_free(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Proc:
+    name: str
+    cmd: list[str]
+    ready_url: str
+    popen: subprocess.Popen | None = None
+    lines: list[str] = field(default_factory=list)
+
+    def last_line(self) -> str:
+        interesting = [ln for ln in self.lines if ln.strip()]
+        errors = [ln for ln in interesting if "Error" in ln or "error" in ln or "Exception" in ln]
+        return (errors or interesting or ["(no output)"])[-1].strip()[:300]
+
+
+class Stack:
+    """The three processes on given ports, sharing one data directory."""
+
+    def __init__(self, *, host: str, web_port: int, rasa_port: int, actions_port: int,
+                 data_dir: Path, extra_env: dict | None = None, echo: bool = True):
+        self.host = host
+        self.ports = {"web": web_port, "rasa": rasa_port, "actions": actions_port}
+        self.data_dir = Path(data_dir)
+        self.echo = echo
+        rasa_url = f"http://{host}:{rasa_port}"
+        self.env = {**os.environ, **(extra_env or {}),
+                    "LEGALBOT_DATA_DIR": str(self.data_dir), "LEGALBOT_HOST": host,
+                    "LEGALBOT_RASA_URL": rasa_url, "LEGALBOT_WEB_PORT": str(web_port),
+                    "LEGALBOT_ACTIONS_URL": f"http://{host}:{actions_port}/webhook",
+                    "LEGALBOT_TRACKER_DB": str(self.data_dir / "rasa_tracker.db"),
+                    "PYTHONUNBUFFERED": "1", "TF_CPP_MIN_LOG_LEVEL": "2"}
+        self.env.setdefault("LEGALBOT_INDEX_DIR", str(settings.index_dir()))
+        model = model_dir() / "legalbot.tar.gz"
+        self.procs = [
+            Proc("actions", [str(APP_PY), "-m", "rasa_sdk", "--actions", "bot.actions",
+                             "--port", str(actions_port)],
+                 f"http://{host}:{actions_port}/health"),
+            Proc("rasa", [str(RASA_BIN), "run", "--enable-api", "-i", host, "-p", str(rasa_port),
+                          "--model", str(model), "--endpoints", "bot/endpoints.yml",
+                          "--credentials", "bot/credentials.yml"], f"{rasa_url}/"),
+            Proc("web", [str(APP_PY), "-m", "web.cli", "serve", "--port", str(web_port)],
+                 f"http://{host}:{web_port}/livez"),
+        ]
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.ports['web']}"
+
+    def _pump(self, proc: Proc) -> None:
+        for raw in proc.popen.stdout:
+            line = raw.decode("utf-8", "replace").rstrip()
+            proc.lines.append(line)
+            del proc.lines[:-200]
+            if self.echo:
+                print(f"{proc.name:8}| {line}", flush=True)
+
+    def start(self, timeout: float = 180) -> None:
+        for name, port in self.ports.items():
+            if not port_free(self.host, port):
+                raise StartupError(f"port {port} for {name} is already in use: stop what runs there "
+                                   f"or set LEGALBOT_{name.upper()}_PORT")
+        if not RASA_BIN.exists():
+            raise StartupError(f"Rasa is not installed at {RASA_BIN}: run `make setup`")
+        if not (model_dir() / "legalbot.tar.gz").exists():
+            raise StartupError("no trained Rasa model: run `legalbot build` first")
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        for p in self.procs:
+            p.popen = subprocess.Popen(p.cmd, cwd=ROOT, env=self.env, stdout=subprocess.PIPE,
+                                       stderr=subprocess.STDOUT, start_new_session=True)
+            threading.Thread(target=self._pump, args=(p,), daemon=True).start()
+        deadline = time.monotonic() + timeout
+        pending = list(self.procs)
+        while pending:
+            for p in list(pending):
+                if p.popen.poll() is not None:
+                    time.sleep(0.3)  # let the pump read the last lines
+                    self.stop()
+                    raise StartupError(f"{p.name} exited with code {p.popen.returncode} while "
+                                       f"starting: {p.last_line()}")
+                try:
+                    if requests.get(p.ready_url, timeout=2).status_code == 200:
+                        pending.remove(p)
+                except requests.RequestException:
+                    pass
+            if time.monotonic() > deadline:
+                names = ", ".join(p.name for p in pending)
+                last = pending[0].last_line()
+                self.stop()
+                raise StartupError(f"{names} not ready after {timeout:.0f}s: {last}")
+            if pending:
+                time.sleep(0.5)
+
+    def dead(self) -> Proc | None:
+        return next((p for p in self.procs if p.popen and p.popen.poll() is not None), None)
+
+    def stop(self) -> None:
+        for p in self.procs:
+            if p.popen and p.popen.poll() is None:
+                try:
+                    os.killpg(p.popen.pid, signal.SIGTERM)
+                except ProcessLookupError:
+                    pass
+        for p in self.procs:
+            if p.popen:
+                try:
+                    p.popen.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    os.killpg(p.popen.pid, signal.SIGKILL)
+                    p.popen.wait()
+
+
+def up() -> int:
+    host = settings.get("HOST")
+    stack = Stack(host=host, web_port=int(settings.get("WEB_PORT")),
+                  rasa_port=int(settings.get("RASA_PORT")),
+                  actions_port=int(settings.get("ACTIONS_PORT")), data_dir=settings.data_dir())
+    stopping = threading.Event()
+
+    def _stop(signum, _frame):
+        stopping.set()
+
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        stack.start(timeout=float(settings.get("STARTUP_TIMEOUT")))
+    except StartupError as exc:
+        say(str(exc))
+        return 1
+    say(f"ready: open {stack.url}/  (Ctrl-C stops Rasa, the action server and the web app)")
+    while not stopping.is_set():
+        dead = stack.dead()
+        if dead:
+            say(f"{dead.name} stopped unexpectedly (code {dead.popen.returncode}): {dead.last_line()}")
+            stack.stop()
+            return 1
+        stopping.wait(1.0)
+    say("stopping ...")
+    stack.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(up())
