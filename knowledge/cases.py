@@ -11,7 +11,7 @@ from pathlib import Path
 
 from . import expr
 from .faq import CitationRef, parse_citation
-from .loader import LINE_KEY, KnowledgeError, load_yaml, strip_lines
+from .loader import LINE_KEY, KnowledgeError, load_yaml, strip_lines, tidy
 
 FACT_TYPES = ("money", "integer", "number", "date", "boolean", "choice", "text", "grade", "age")
 REQUIRED_CASE_IDS = ("divorce", "child_support", "bride_price", "inheritance", "traffic_injury",
@@ -127,7 +127,7 @@ def parse_case(raw, path: Path) -> CaseType:
         choices = strip_lines(f.get("choices") or [])
         if f["type"] == "choice" and not choices:
             raise KnowledgeError(path, fl, f"fact {f['key']}: a choice needs choices")
-        facts.append(Fact(key=f["key"], type=f["type"], question=str(f["question"]).strip(),
+        facts.append(Fact(key=f["key"], type=f["type"], question=tidy(f["question"]),
                           required=bool(f.get("required", True)), help=str(f.get("help", "")),
                           min=f.get("min"), max=f.get("max"), choices=choices,
                           ask_if=f.get("ask_if"), default=f.get("default"),
@@ -148,7 +148,7 @@ def parse_case(raw, path: Path) -> CaseType:
         if not cits:
             raise KnowledgeError(path, rl, f"rule {r['id']}: a finding needs at least one citation")
         rules.append(Rule(r["id"], _expr(r.get("when", "True"), path, rl, names),
-                          " ".join(str(r["finding"]).split()), cits, rl))
+                          tidy(r["finding"]), cits, rl))
 
     def reported(items):
         out = []
@@ -161,17 +161,19 @@ def parse_case(raw, path: Path) -> CaseType:
         return out
 
     conds = strip_lines(raw.get("next_steps") or [])
-    for n in conds + strip_lines(raw.get("uncertainties") or []):
+    unsure = strip_lines(raw.get("uncertainties") or [])
+    for n in conds + unsure:
         if not isinstance(n, dict) or "text" not in n:
             raise KnowledgeError(path, line, "next_steps and uncertainties are {text, when?} mappings")
         _expr(n.get("when"), path, line, names)
+        n["text"] = tidy(n["text"])
     return CaseType(
         id=raw["id"], domain=raw["domain"], title=raw["title"],
-        description=" ".join(str(raw.get("description", "")).split()),
+        description=tidy(raw.get("description", "")),
         keywords=list(raw.get("keywords") or []), facts=facts, rules=rules,
         amounts=reported(raw.get("amounts")), deadlines=reported(raw.get("deadlines")),
         next_steps=conds, documents=list(raw.get("documents") or []),
-        uncertainties=strip_lines(raw.get("uncertainties") or []),
+        uncertainties=unsure,
         escalate_when=_expr(raw.get("escalate_when"), path, line, names), path=str(path))
 
 

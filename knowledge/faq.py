@@ -5,7 +5,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .loader import LINE_KEY, KnowledgeError, load_yaml
+from .loader import LINE_KEY, KnowledgeError, load_yaml, tidy
 
 DOMAINS = ("marriage", "traffic", "labor")
 ID_RE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")
@@ -78,7 +78,7 @@ def parse_entry(raw, path: Path) -> FAQ:
         raise KnowledgeError(path, line, f"entry {raw['id']}: at least one citation is required")
     return FAQ(
         id=str(raw["id"]), domain=str(raw["domain"]), topic=str(raw["topic"]),
-        questions=[q.strip() for q in qs], answer=" ".join(raw["answer"].split()),
+        questions=[q.strip() for q in qs], answer=tidy(raw["answer"]),
         citations=[parse_citation(c, path, line) for c in cits],
         case_type=raw.get("case_type"), escalate=bool(raw.get("escalate", False)),
         path=str(path), line=line,

@@ -46,3 +46,14 @@ def strip_lines(obj):
     if isinstance(obj, list):
         return [strip_lines(v) for v in obj]
     return obj
+
+
+_CJK = r"\u3000-\u303f\u4e00-\u9fff\uff00-\uffef"
+
+
+def tidy(text: str) -> str:
+    """Collapse whitespace; drop the spaces YAML folding leaves between Chinese characters."""
+    import re
+
+    text = " ".join(str(text).split())
+    return re.sub(rf"(?<=[{_CJK}]) (?=[{_CJK}])|(?<=[{_CJK}]) (?=\w)|(?<=\w) (?=[{_CJK}])", "", text)

@@ -1,0 +1,1 @@
+"""Compute functions per domain: facts -> amounts, deadlines, derived facts."""

@@ -1,0 +1,1 @@
+"""Marriage and family case types (filled in with their case-type files)."""

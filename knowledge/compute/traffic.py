@@ -1,0 +1,1 @@
+"""Traffic accident case types (filled in with their case-type files)."""
