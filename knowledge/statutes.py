@@ -48,10 +48,6 @@ def cn_to_int(text: str) -> int:
 
 
 _NUM = r"[0-9零〇一二两三四五六七八九十百千]+"
-_CITE_RE = re.compile(
-    rf"(?:《(?P<booked>[^》]{{2,80}})》|(?P<bare>[\u4e00-\u9fff（）()]{{2,40}}?))\s*"
-    rf"第(?P<art>{_NUM})条(?:之(?P<sub>{_NUM}))?(?:第(?P<para>{_NUM})款)?(?:第(?P<item>{_NUM})项)?"
-)
 _ARTICLE_LINE = re.compile(rf"^第({_NUM})条(?:之({_NUM}))?[\s　]+(.*)$")
 
 
@@ -181,35 +177,34 @@ class StatuteStore:
     def law_status(self, law: str) -> str:
         if law in self.repealed:
             return REPEALED
-        if law in self.md_laws:
-            return CURRENT
         status = self.db_laws.get(law)
         if status is None:
-            return UNKNOWN
+            return CURRENT if law in self.md_laws else UNKNOWN
         return CURRENT if status in _DB_CURRENT else status
 
     def get(self, law: str, article: int, sub: int = 0) -> Article | None:
-        """The current text of an article, or None when it does not exist or is not current."""
+        """The current text of an article, or None when it does not exist or is not current.
+
+        National laws are read from laws.db; the Markdown folders serve the rest."""
         full = self.resolve_name(law) or law
         if full in self.repealed:
             return None
-        md = self._md.get((full, article, sub))
-        if md:
-            return md
-        rows = self._conn().execute(
-            "SELECT article_no, article_text, status FROM articles "
-            "WHERE law_name=? AND article_no_arabic=? ORDER BY id", (full, article)).fetchall()
-        for article_no, text, status in rows:
-            m = re.search(rf"之({_NUM})条?$", article_no or "")
-            row_sub = cn_to_int(m.group(1)) if m else 0
-            if row_sub == sub and status in _DB_CURRENT:
-                return Article(full, article, text, CURRENT, "laws.db", sub)
-        return None
+        if full in self.db_laws:
+            rows = self._conn().execute(
+                "SELECT article_no, article_text, status FROM articles "
+                "WHERE law_name=? AND article_no_arabic=? ORDER BY id", (full, article)).fetchall()
+            for article_no, text, status in rows:
+                m = re.search(rf"之({_NUM})条?$", article_no or "")
+                row_sub = cn_to_int(m.group(1)) if m else 0
+                if row_sub == sub and status in _DB_CURRENT:
+                    return Article(full, article, text, CURRENT, "laws.db", sub)
+            return None
+        return self._md.get((full, article, sub))
 
     def articles_of(self, law: str) -> list[Article]:
         full = self.resolve_name(law) or law
-        out = [a for (name, _, _), a in self._md.items() if name == full]
-        if out:
+        if full not in self.db_laws:
+            out = [a for (name, _, _), a in self._md.items() if name == full]
             return sorted(out, key=lambda a: (a.article, a.sub))
         rows = self._conn().execute(
             "SELECT article_no_arabic, article_no, article_text, status FROM articles "

@@ -19,6 +19,12 @@ _PUNCT = re.compile(r"^[\s\W_]+$", re.UNICODE)
 logging.getLogger("jieba").setLevel(logging.WARNING)
 
 
+def _quiet_jieba() -> None:
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+
+
 def load_lexicon(knowledge_dir: Path) -> tuple[list[str], dict[str, str]]:
     """Terms (lexicon file + FAQ topics + case-type titles) and everyday-word synonyms."""
     data = yaml.safe_load((knowledge_dir / "lexicon.yml").read_text(encoding="utf-8")) or {}
@@ -42,6 +48,7 @@ class Tokenizer:
     def __init__(self, terms: list[str], synonyms: dict[str, str] | None = None):
         import jieba
 
+        _quiet_jieba()
         self._jieba = jieba.Tokenizer()
         self._jieba.initialize()
         for t in terms:

@@ -16,11 +16,14 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from .db import session_scope
-from .models import Conversation, Message, utcnow
+from .models import Conversation, Handoff, Message, utcnow
 from .rasa_client import RasaClient, RasaUnavailable
 
 OFFLINE_NOTICE = ("抱歉，咨询服务暂时没有响应。您的消息已经保存，服务恢复后会按顺序回复您；"
                   "着急的话可以拨打12348公共法律服务热线。")
+
+
+MAX_ATTEMPTS = 3
 
 
 class ChatError(Exception):
@@ -120,6 +123,7 @@ class ChatService:
             try:
                 replies = self.rasa.send(conv_id, pending.payload or pending.text)
             except RasaUnavailable:
+                self._count_attempt(pending.id)
                 return out + [self._notice(conv_id)]
             out.extend(self._store_replies(conv_id, pending.id, replies))
 
@@ -138,18 +142,37 @@ class ChatService:
                 custom = r.get("custom") if isinstance(r.get("custom"), dict) else {}
                 buttons = [{"title": str(b.get("title", "")), "payload": str(b.get("payload", ""))}
                            for b in (r.get("buttons") or []) if isinstance(b, dict)]
+                if custom.get("handoff"):
+                    self._record_handoff(s, conv_id, bool(custom.get("priority")),
+                                         str(custom.get("reason") or "resident_request"))
                 m = Message(conversation_id=conv_id, sender="bot", text=str(r.get("text") or ""),
                             buttons=buttons or None, report_url=custom.get("report_url"))
-                if not m.text and not buttons and not m.report_url:
-                    continue
-                s.add(m)
-                stored.append(m)
-                if custom.get("handoff"):
-                    conv = s.get(Conversation, conv_id)
-                    conv.status = "waiting_mediator"
-                    conv.priority = conv.priority or bool(custom.get("priority"))
+                if m.text or buttons or m.report_url:
+                    s.add(m)
+                    stored.append(m)
             s.flush()
             return [message_json(m) for m in stored]
+
+    @staticmethod
+    def _record_handoff(s: Session, conv_id: str, priority: bool, reason: str) -> None:
+        """The conversation waits for a mediator; Rasa has paused it (ConversationPaused)."""
+        conv = s.get(Conversation, conv_id)
+        conv.status = "waiting_mediator"
+        conv.priority = conv.priority or priority
+        waiting = s.scalars(select(Handoff).where(Handoff.conversation_id == conv_id,
+                                                  Handoff.status == "waiting")).first()
+        if waiting is None:
+            s.add(Handoff(conversation_id=conv_id, reason=reason, priority=priority))
+        elif priority and not waiting.priority:
+            waiting.priority = True
+
+    def _count_attempt(self, msg_id: int) -> None:
+        """After MAX_ATTEMPTS failures a message stops blocking the ones after it."""
+        with session_scope(self.sessions) as s:
+            msg = s.get(Message, msg_id)
+            msg.attempts = (msg.attempts or 0) + 1
+            if msg.attempts >= MAX_ATTEMPTS:
+                msg.status = "failed"
 
     def _notice(self, conv_id: str) -> dict:
         with session_scope(self.sessions) as s:

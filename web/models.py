@@ -37,8 +37,10 @@ class Message(Base):
     payload: Mapped[str | None] = mapped_column(Text, nullable=True)
     buttons: Mapped[list | None] = mapped_column(JSON, nullable=True)
     report_url: Mapped[str | None] = mapped_column(String(200), nullable=True)
-    # resident messages: pending (stored, not yet answered) | answered | paused (routed to a person)
+    # resident messages: pending (stored, not yet answered) | answered | paused (routed to a
+    # person) | failed (Rasa could not answer it after several tries; kept for the mediators)
     status: Mapped[str] = mapped_column(String(10), default="answered")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
 
 

@@ -30,6 +30,9 @@ class RasaClient:
             raise RasaUnavailable("Rasa answered with something that is not JSON") from exc
         if not isinstance(replies, list):
             raise RasaUnavailable("Rasa answered with an unexpected shape")
+        if not replies:
+            # every turn of this bot says something; silence means an action failed
+            raise RasaUnavailable("Rasa answered nothing (the action server may be down)")
         if any(isinstance(r, dict) and (r.get("custom") or {}).get("error") == "action_server"
                for r in replies):
             raise RasaUnavailable("the action server did not answer")

@@ -1,4 +1,4 @@
 """Rasa custom actions (run by rasa-sdk in the app virtualenv)."""
-from .actions import ActionAnswerQuestion, ActionDomainMenu, ActionHandoff
+from .actions import ActionAnswerQuestion, ActionDomainMenu, ActionGreet, ActionHandoff
 
-__all__ = ["ActionAnswerQuestion", "ActionDomainMenu", "ActionHandoff"]
+__all__ = ["ActionAnswerQuestion", "ActionDomainMenu", "ActionGreet", "ActionHandoff"]

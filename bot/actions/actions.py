@@ -19,8 +19,7 @@ class ActionAnswerQuestion(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[Any]:
         text = (tracker.latest_message.get("text") or "").strip()
         if not text or text.startswith("/"):
-            dispatcher.utter_message(response="utter_greet")
-            return []
+            return ActionGreet().run(dispatcher, tracker, domain)
         result = get_retriever().ask(text)
         buttons = []
         if result.get("case_type") and result["case_type"] in get_case_types():
@@ -30,8 +29,7 @@ class ActionAnswerQuestion(Action):
                                                                   ensure_ascii=False)})
         buttons += [{"title": "转人工", "payload": "/handoff"},
                     {"title": "回到菜单", "payload": "/greet"}]
-        dispatcher.utter_message(text=answer_text(result), buttons=buttons,
-                                 json_message=None)
+        dispatcher.utter_message(text=answer_text(result), buttons=buttons)
         events: list[Any] = [SlotSet("domain", result["domain"])] \
             if result["domain"] in ("marriage", "traffic", "labor") else []
         if result.get("escalate"):
@@ -42,9 +40,20 @@ class ActionAnswerQuestion(Action):
 def self_handoff(dispatcher: CollectingDispatcher, *, priority: bool) -> list[Any]:
     menus = get_menus()["handoff"]
     text = menus["priority_text"] + menus["text"] if priority else menus["text"]
-    dispatcher.utter_message(text=text, json_message=None,
+    dispatcher.utter_message(text=" ".join(text.split()),
                              custom={"handoff": True, "priority": priority})
     return [ConversationPaused()]
+
+
+class ActionGreet(Action):
+    def name(self) -> str:
+        return "action_greet"
+
+    def run(self, dispatcher, tracker, domain):
+        greeting = get_menus()["greeting"]
+        dispatcher.utter_message(text=" ".join(greeting["text"].split()),
+                                 buttons=greeting["buttons"])
+        return []
 
 
 class ActionDomainMenu(Action):
@@ -55,8 +64,7 @@ class ActionDomainMenu(Action):
         menus = get_menus()
         key = tracker.get_slot("domain")
         if key not in ("marriage", "traffic", "labor"):
-            dispatcher.utter_message(response="utter_greet")
-            return []
+            return ActionGreet().run(dispatcher, tracker, domain)
         dispatcher.utter_message(text=menus[key]["prompt"],
                                  buttons=menu_buttons(menus, key, get_case_types()))
         return []

@@ -1,6 +1,9 @@
 """Labor case types: dismissal, no written contract, unpaid wages, work injury."""
 from __future__ import annotations
 
+import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal
+
 from .. import calculators as calc, deadlines as dl
 from ..analysis import Computed, Context, computes
 
@@ -29,28 +32,35 @@ def unlawful_dismissal(f: dict, ctx: Context) -> Computed:
     return out
 
 
+def _days_left(deadline, ctx: Context) -> int:
+    """Days from today to a deadline's last day; negative once it has passed."""
+    return (deadline.date - ctx.today).days
+
+
 @computes("no_written_contract")
 def no_written_contract(f: dict, ctx: Context) -> Computed:
     out = Computed()
     if not {"monthly_wage", "start_date"} <= set(f):
         return out
-    as_of = f.get("as_of") or ctx.today
     signed = f.get("signed_date")
-    if signed is not None:
-        _check_order(f["start_date"], signed, "signed_date")
+    if f.get("signed") and signed is None:
+        return out  # signed, but on which day is unknown: the period cannot be fixed
+    # A contract signed before work starts is lawful (劳动合同法第10条第3款): no order check.
+    as_of = f.get("as_of") or ctx.today
     _check_order(f["start_date"], as_of, "as_of")
     b = calc.double_wages(f["monthly_wage"], f["start_date"], signed, as_of)
     out.amounts.append(b)
     out.derived["total"] = b.amount
     out.derived["double_wage_months"] = b.figures.get("months", 0)
-    out.derived["one_year_without_contract"] = signed is None and \
-        calc.add_months(f["start_date"], 12) <= as_of
+    # 实施条例第7条: still no written contract on the day one year after the start.
+    anniversary = calc.add_months(f["start_date"], 12)
+    out.derived["one_year_without_contract"] = (
+        anniversary <= as_of if signed is None else signed > anniversary)
     period_end = b.figures.get("period_end")
     if period_end:
-        import datetime as dt
-
-        end = dt.date.fromisoformat(period_end)
-        out.deadlines.append(dl.labor_arbitration(end))
+        d = dl.labor_arbitration(dt.date.fromisoformat(period_end))
+        out.deadlines.append(d)
+        out.derived["arbitration_days_left"] = _days_left(d, ctx)
     return out
 
 
@@ -66,34 +76,55 @@ def unpaid_wages(f: dict, ctx: Context) -> Computed:
         d = dl.labor_arbitration(start, wage_claim=True, employment_ended=ended)
         if d is not None:
             out.deadlines.append(d)
+            out.derived["arbitration_days_left"] = _days_left(d, ctx)
     return out
 
 
-# 工伤保险条例 第35–37条: one-off disability subsidy, months of the worker's own wage by grade.
+# 工伤保险条例 第35–37条: one-off disability subsidy, months of the worker's own wage by grade
+# (checked against the 2010 text: 27/25/23/21, 18/16, 13/11/9/7).
 DISABILITY_SUBSIDY_MONTHS = {1: 27, 2: 25, 3: 23, 4: 21, 5: 18, 6: 16, 7: 13, 8: 11, 9: 9, 10: 7}
+#: 工伤保险条例第64条: the own wage counts at least 60% and at most 300% of the local average.
+OWN_WAGE_FLOOR, OWN_WAGE_CEILING = Decimal("0.6"), Decimal("3")
 
 
-def one_off_disability_subsidy(monthly_wage: float, grade: int) -> calc.Breakdown:
+def one_off_disability_subsidy(monthly_wage: float, grade: int,
+                               local_avg_monthly_wage: float | None = None) -> calc.Breakdown:
     if grade not in DISABILITY_SUBSIDY_MONTHS:
-        raise calc.CalcError(f"伤残等级只有一级到十级（disability_grade）", "disability_grade")
+        raise calc.CalcError("伤残等级只有一级到十级", "disability_grade")
     if monthly_wage is None or monthly_wage < 0:
-        raise calc.CalcError("工资不能为负数（monthly_wage）", "monthly_wage")
+        raise calc.CalcError("工资不能为负数", "monthly_wage")
     months = DISABILITY_SUBSIDY_MONTHS[grade]
-    amount = round(monthly_wage * months, 2)
+    wage = Decimal(str(monthly_wage))
+    used, note = wage, ""
+    if local_avg_monthly_wage is not None:
+        avg = Decimal(str(local_avg_monthly_wage))
+        if avg <= 0:
+            raise calc.CalcError("当地职工月平均工资必须大于零", "local_avg_monthly_wage")
+        low, high = avg * OWN_WAGE_FLOOR, avg * OWN_WAGE_CEILING
+        if wage < low:
+            used, note = low, f"本人工资低于当地职工月平均工资 {avg:.2f} 元的60%，按 {low:.2f} 元计算："
+        elif wage > high:
+            used, note = high, f"本人工资高于当地职工月平均工资 {avg:.2f} 元的300%，按 {high:.2f} 元计算："
+    amount = (used * months).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     return calc.Breakdown(
-        item="one_off_disability_subsidy", amount=amount,
-        formula=f"{monthly_wage:.2f} 元/月（本人工资）× {months} 个月（{grade}级）= {amount:.2f} 元",
-        figures={"monthly_wage": monthly_wage, "months": months, "grade": grade})
+        item="one_off_disability_subsidy", amount=float(amount),
+        formula=f"{note}{used:.2f} 元/月（本人工资）× {months} 个月（{grade}级）= {amount:.2f} 元",
+        figures={"monthly_wage": float(wage), "wage_used": float(used), "months": months,
+                 "grade": grade, "local_avg_monthly_wage": local_avg_monthly_wage})
 
 
 @computes("work_injury")
 def work_injury(f: dict, ctx: Context) -> Computed:
     out = Computed()
     if "injury_date" in f:
-        out.deadlines.append(dl.work_injury_employer(f["injury_date"]))
-        out.deadlines.append(dl.work_injury_worker(f["injury_date"]))
+        employer = dl.work_injury_employer(f["injury_date"])
+        worker = dl.work_injury_worker(f["injury_date"])
+        out.deadlines += [employer, worker]
+        out.derived["employer_days_left"] = _days_left(employer, ctx)
+        out.derived["worker_days_left"] = _days_left(worker, ctx)
     if f.get("disability_grade") and f.get("monthly_wage") is not None:
-        b = one_off_disability_subsidy(f["monthly_wage"], int(f["disability_grade"]))
+        b = one_off_disability_subsidy(f["monthly_wage"], int(f["disability_grade"]),
+                                       f.get("local_avg_monthly_wage"))
         out.amounts.append(b)
         out.derived["total"] = b.amount
     return out

@@ -1,0 +1,81 @@
+"""Shared fixtures: the expensive objects (statute store, index, retriever, running stack) are
+built once per session; everything that holds state (databases) is per test."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+KNOWLEDGE = ROOT / "knowledge"
+
+
+@pytest.fixture(scope="session")
+def store():
+    from knowledge.statutes import StatuteStore
+    from web import settings
+
+    return StatuteStore(markdown_dirs=settings.statutes_dirs())
+
+
+@pytest.fixture(scope="session")
+def encoder():
+    from retrieval.encoders import make_encoder
+
+    return make_encoder("use")
+
+
+@pytest.fixture(scope="session")
+def index_dir(tmp_path_factory, store, encoder):
+    """A real index of the real knowledge base, built once for the session."""
+    from retrieval.index import build, collect
+    from retrieval.tokenize import Tokenizer
+
+    out = tmp_path_factory.mktemp("index") / "index"
+    build(out, collect(KNOWLEDGE, store), encoder, Tokenizer.from_knowledge(KNOWLEDGE))
+    return out
+
+
+@pytest.fixture(scope="session")
+def retriever(index_dir, store, encoder):
+    from retrieval.hybrid import HybridRetriever
+
+    return HybridRetriever(index_dir, encoder=encoder, store=store)
+
+
+@pytest.fixture
+def app(tmp_path, index_dir):
+    """The web app on a fresh SQLite database; Rasa is not running (closed loopback port)."""
+    from web import create_app
+    from web.supervisor import free_port
+
+    return create_app({"TESTING": True, "DATA_DIR": str(tmp_path),
+                       "DATABASE_URL": f"sqlite:///{tmp_path / 'app.db'}",
+                       "INDEX_DIR": str(index_dir),
+                       "RASA_URL": f"http://127.0.0.1:{free_port()}", "RASA_TIMEOUT": "2",
+                       "RATE_LIMIT": "5"})
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory):
+    """The real system: Rasa, the action server and the web app on free loopback ports.
+
+    Needs `legalbot build` to have run (the Makefile's test target does it first)."""
+    from web import settings
+    from web.supervisor import Stack, free_port, model_dir
+
+    if not (model_dir() / "legalbot.tar.gz").exists():
+        pytest.fail("no trained Rasa model: run `make test` (it runs `legalbot build` first)")
+    data = tmp_path_factory.mktemp("stack-data")
+    s = Stack(host="127.0.0.1", web_port=free_port(), rasa_port=free_port(),
+              actions_port=free_port(), data_dir=data, echo=bool(os.environ.get("LEGALBOT_ECHO")),
+              extra_env={"LEGALBOT_INDEX_DIR": str(settings.index_dir())})
+    s.start(timeout=240)
+    yield s
+    s.stop()

@@ -1,0 +1,76 @@
+"""`legalbot ask`: contract 1 of DESIGN.md, in process and through the console script."""
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+
+from web.cli import ask_lines
+
+KEYS = {"id", "domain", "in_scope", "confidence", "faq_id", "answer", "citations", "escalate"}
+
+
+def run_lines(retriever, lines):
+    out = io.StringIO()
+    ask_lines(retriever, lines, out)
+    return [json.loads(x) for x in out.getvalue().splitlines()]
+
+
+def test_contract_shape_and_order(retriever):
+    rows = run_lines(retriever, [json.dumps({"id": i, "question": q}, ensure_ascii=False) + "\n"
+                                 for i, q in enumerate(["老板跑路了工资谁给", "离婚了孩子归谁",
+                                                        "被电动车撞了对方没钱"])])
+    assert [r["id"] for r in rows] == [0, 1, 2]
+    for r in rows:
+        assert set(r) == KEYS
+        assert r["domain"] in ("marriage", "traffic", "labor", "other")
+        assert 0.0 <= r["confidence"] <= 1.0
+        for c in r["citations"]:
+            assert isinstance(c["article"], int) and c["law"].startswith(("中华人民共和国", "最高", "工伤",
+                                                                          "机动车", "保障", "道路"))
+            assert c["status"] in ("现行有效", "未核验")
+    assert [r["domain"] for r in rows] == ["labor", "marriage", "traffic"]
+    assert all(r["in_scope"] and r["faq_id"] for r in rows)
+
+
+def test_citations_are_current_articles_with_text(retriever, store):
+    r = retriever.ask("公司一直不跟我签劳动合同，能要双倍工资吗")
+    assert r["citations"]
+    for c in r["citations"]:
+        art = store.get(c["law"], c["article"], c.get("sub", 0))
+        assert art is not None and art.text == c["text"]
+        assert "婚姻法" not in c["law"] and "侵权责任法" not in c["law"]
+
+
+def test_out_of_scope_is_referred(retriever):
+    for q in ("朋友借了我五万块钱一直不还，手里只有微信聊天记录", "网购的手机是翻新机，商家不给退"):
+        r = retriever.ask(q)
+        assert r["in_scope"] is False and r["domain"] == "other" and r["faq_id"] is None
+        assert "12348" in r["answer"] and r["citations"] == []
+
+
+def test_danger_escalates(retriever):
+    assert retriever.ask("我老公喝了酒就打我，昨天拿刀威胁要杀了我")["escalate"] is True
+
+
+def test_bad_lines_get_error_objects_not_a_crash(retriever):
+    rows = run_lines(retriever, ['{"id": "a", "question": "离婚冷静期多少天"}\n', "not json\n",
+                                 '{"id": "b"}\n', '{"id": "c", "question": ""}\n', "[1, 2]\n",
+                                 '{"id": "d", "question": "' + "长" * 6000 + '"}\n',
+                                 '{"id": "e", "question": "工伤认定找谁"}\n'])
+    assert [r.get("id") for r in rows] == ["a", None, "b", "c", None, "d", "e"]
+    assert "error" in rows[1] and "error" in rows[2] and "error" in rows[3] and "error" in rows[5]
+    assert rows[0]["in_scope"] and rows[6]["domain"] == "labor"
+
+
+def test_console_script_jsonl(index_dir):
+    exe = os.path.join(os.path.dirname(sys.executable), "legalbot")
+    env = {**os.environ, "LEGALBOT_INDEX_DIR": str(index_dir)}
+    lines = '{"id": 1, "question": "交通事故对方全责，误工费怎么算"}\nbroken\n'
+    p = subprocess.run([exe, "ask", "--jsonl", "-"], input=lines, capture_output=True, text=True,
+                       env=env, timeout=120)
+    assert p.returncode == 0, p.stderr
+    rows = [json.loads(x) for x in p.stdout.splitlines()]
+    assert rows[0]["id"] == 1 and rows[0]["domain"] == "traffic" and "error" in rows[1]

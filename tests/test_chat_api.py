@@ -1,0 +1,106 @@
+"""The chat API's refusals and its promise: nothing a resident says is lost."""
+from __future__ import annotations
+
+import json
+
+from web.models import Handoff, Message
+
+
+def start(client):
+    body = client.post("/api/conversations").get_json()
+    return body["conversation_id"], {"X-Conversation-Token": body["token"]}
+
+
+def test_wrong_or_missing_token_is_refused(client):
+    conv, _ = start(client)
+    assert client.post(f"/api/conversations/{conv}/messages", json={"text": "你好"}).status_code == 403
+    r = client.post(f"/api/conversations/{conv}/messages", json={"text": "你好"},
+                    headers={"X-Conversation-Token": "forged"})
+    assert r.status_code == 403 and r.get_json()["error"] == "bad_token"
+    other, h = start(client)
+    assert client.get(f"/api/conversations/{conv}/messages", headers=h).status_code == 403
+
+
+def test_unknown_conversation(client):
+    r = client.post("/api/conversations/nope/messages", json={"text": "你好"},
+                    headers={"X-Conversation-Token": "x"})
+    assert r.status_code == 404
+
+
+def test_empty_huge_and_malformed_messages(client):
+    conv, h = start(client)
+    url = f"/api/conversations/{conv}/messages"
+    assert client.post(url, json={"text": "   "}, headers=h).get_json()["error"] == "empty"
+    r = client.post(url, json={"text": "字" * 2001}, headers=h)
+    assert r.status_code == 413 and "2000" in r.get_json()["message"]
+    r = client.post(url, data="{not json", headers={**h, "Content-Type": "application/json"})
+    assert r.status_code == 400
+    assert client.post(url, json=["text"], headers=h).status_code == 400
+    assert client.post(url, json={"text": 5}, headers=h).status_code == 400
+    assert client.post(url, json={"payload": "not-a-payload"}, headers=h).status_code == 400
+    assert client.get(url + "?after=abc", headers=h).status_code == 400
+
+
+def test_message_is_kept_when_rasa_is_down(client, app):
+    conv, h = start(client)
+    r = client.post(f"/api/conversations/{conv}/messages", json={"text": "老板欠我工资"}, headers=h)
+    assert r.status_code == 200
+    msgs = r.get_json()["messages"]
+    assert msgs[0]["from"] == "system" and "已经保存" in msgs[0]["text"]
+    with app.extensions["db"]() as s:
+        stored = s.query(Message).filter_by(conversation_id=conv, sender="resident").one()
+    assert stored.text == "老板欠我工资" and stored.status == "pending"
+
+
+def test_script_is_stored_as_text(client, app):
+    conv, h = start(client)
+    client.post(f"/api/conversations/{conv}/messages", json={"text": "<script>alert(1)</script>"},
+                headers=h)
+    hist = client.get(f"/api/conversations/{conv}/messages", headers=h).get_json()["messages"]
+    assert hist[0]["text"] == "<script>alert(1)</script>"
+
+
+def test_rate_limit(client):
+    conv, h = start(client)
+    url = f"/api/conversations/{conv}/messages"
+    codes = [client.post(url, json={"text": f"问题{i}"}, headers=h).status_code for i in range(6)]
+    assert codes[:5] == [200] * 5 and codes[5] == 429
+
+
+def test_pending_messages_are_answered_in_order_when_rasa_returns(app, client):
+    conv, h = start(client)
+    for text in ("第一句", "第二句"):
+        client.post(f"/api/conversations/{conv}/messages", json={"text": text}, headers=h)
+    seen = []
+
+    class BackRasa:
+        def send(self, sender, message):
+            seen.append(message)
+            reply = {"text": f"收到：{message}"}
+            if message == "转人工":
+                reply["custom"] = {"handoff": True}
+            return [reply]
+
+    svc = app.extensions["chat"]
+    svc.rasa = BackRasa()
+    replies = svc.post(conv, "转人工", None)
+    assert seen == ["第一句", "第二句", "转人工"]
+    assert [r["text"] for r in replies] == ["收到：第一句", "收到：第二句", "收到：转人工"]
+    with app.extensions["db"]() as s:
+        assert s.query(Message).filter_by(conversation_id=conv, status="pending").count() == 0
+        assert s.query(Handoff).filter_by(conversation_id=conv, status="waiting").count() == 1
+
+
+def test_healthz_is_503_without_rasa(client):
+    r = client.get("/healthz")
+    assert r.status_code == 503
+    checks = r.get_json()["checks"]
+    assert checks["database"] is True and checks["index"] is True and checks["rasa"] is False
+
+
+def test_demo_page_embeds_the_widget(client):
+    page = client.get("/").get_data(as_text=True)
+    assert '<script src="/widget.js"' in page
+    js = client.get("/widget.js")
+    assert js.status_code == 200 and b"role" in js.data
+    assert json.loads(client.get("/livez").data)["status"] == "ok"

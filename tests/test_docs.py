@@ -1,0 +1,29 @@
+"""The README documents every setting and the two set-up commands CI uses."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from web.settings import SETTINGS
+
+ROOT = Path(__file__).resolve().parent.parent
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_every_setting_is_documented():
+    missing = [s.env for s in SETTINGS if f"`{s.env}`" not in README]
+    assert not missing, f"settings missing from README.md: {missing}"
+
+
+def test_readme_documents_no_setting_that_does_not_exist():
+    import re
+
+    named = set(re.findall(r"`(LEGALBOT_[A-Z_]+)`", README))
+    known = {s.env for s in SETTINGS} | {"LEGALBOT_ACTIONS_URL", "LEGALBOT_TRACKER_DB",
+                                         "LEGALBOT_ECHO"}
+    assert named <= known, f"README names unknown settings: {sorted(named - known)}"
+
+
+def test_ci_runs_the_readme_test_command():
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "make test" in README and "make test" in ci
+    assert "make run" in README
