@@ -23,7 +23,8 @@ NEXT_STEP_MARKERS = (
 )
 _PUNCT = re.compile(r"[\s，。！？、；：,.!?;:~～…“”\"'（）()【】\[\]《》]+")
 # Names of repealed laws as they appear in prose ("依照婚姻法...", "《继承法》")
-REPEALED_IN_PROSE = re.compile(r"《?(?:中华人民共和国)?(婚姻法|继承法|侵权责任法|合同法|民法总则|民法通则|收养法|担保法|物权法)》?")
+REPEALED_IN_PROSE = re.compile(
+    r"《?(?:中华人民共和国)?(婚姻法|继承法|侵权责任法|(?<!劳动)合同法|民法总则|民法通则|收养法|担保法|物权法)(?!律|实施|规)》?")
 
 
 @dataclass

@@ -47,7 +47,8 @@ def no_written_contract(f: dict, ctx: Context) -> Computed:
         return out  # signed, but on which day is unknown: the period cannot be fixed
     # A contract signed before work starts is lawful (劳动合同法第10条第3款): no order check.
     as_of = f.get("as_of") or ctx.today
-    _check_order(f["start_date"], as_of, "as_of")
+    if as_of < f["start_date"]:
+        raise calc.CalcError("算到的日期早于开始上班的日期", "as_of")
     b = calc.double_wages(f["monthly_wage"], f["start_date"], signed, as_of)
     out.amounts.append(b)
     out.derived["total"] = b.amount

@@ -137,7 +137,8 @@ def traffic_injury(f: dict, ctx: Context) -> Computed:
 
     # Disability or death (第12、14-17条): need the age, the grade and the region's figures.
     age, grade = f.get("victim_age"), f.get("disability_grade")
-    minor_ages = parse_minor_ages(f["dependant_minor_ages"]) if f.get("dependant_minor_ages") else []
+    kids = f.get("dependant_minor_ages")
+    minor_ages = parse_minor_ages(kids) if kids else []
     serious = injury == "death" or (injury == "disability" and grade is not None)
     if serious and age is not None:
         out.derived["compensation_years"] = calc.compensation_years(age)
@@ -155,8 +156,8 @@ def traffic_injury(f: dict, ctx: Context) -> Computed:
             supporters = f["dependant_supporters"]
             consumption = lookup(ctx, region, "urban_per_capita_consumption_expenditure", asked)
             if consumption is None:
-                out.uncertainties.append(_missing(region, "urban_per_capita_consumption_expenditure",
-                                                  asked, "被扶养人生活费"))
+                out.uncertainties.append(_missing(
+                    region, "urban_per_capita_consumption_expenditure", asked, "被扶养人生活费"))
             else:
                 b = calc.dependants_living_expenses(
                     consumption.value, [{"age": a, "supporters": supporters} for a in minor_ages],
