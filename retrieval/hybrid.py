@@ -5,7 +5,6 @@ then from statute retrieval in the decided domain.
 """
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from pathlib import Path
 
@@ -15,6 +14,7 @@ import yaml
 from knowledge import safety
 from knowledge.statutes import StatuteStore
 
+from . import scope
 from .index import load
 from .tokenize import Tokenizer
 
@@ -93,29 +93,38 @@ class HybridRetriever:
         entries = self.index.entries
         if not ranked:
             return self._referral(None, 0.0, danger, unclear=True)
-        top = ranked[: int(self.params["top_entries"])]
-        votes: dict[str, float] = defaultdict(float)
-        for e, score in top:
-            votes[entries[e]["domain"]] += score * max(dense.get(e, 0.0), 0.05)
-        domain = max(votes, key=votes.get)
-        share = votes[domain] / sum(votes.values())
+        domain, probs = self._decide_domain(ranked, dense, qv)
         best_faq = next((e for e, _ in ranked if entries[e]["kind"] == "faq"
                          and entries[e]["domain"] == domain), None)
         sim = dense.get(best_faq, 0.0) if best_faq is not None else 0.0
-        threshold = float(self.params["threshold"])
-        in_scope = domain != "other" and best_faq is not None and sim >= threshold
-        confidence = round(share * (1.0 / (1.0 + math.exp(-12.0 * (sim - threshold)))), 3)
+        in_scope = domain != "other" and best_faq is not None \
+            and sim >= float(self.params["min_similarity"])
         if not in_scope:
             other = next((e for e, _ in ranked if entries[e]["kind"] == "other"), None)
-            out = self._referral(other, 1.0 - confidence if domain == "other" else confidence,
-                                 danger)
-            return out
+            return self._referral(other, probs.get("other", 1.0 - max(probs.values())), danger)
+        confidence = round(probs[domain], 3)
         entry = entries[best_faq]
         citations = self._faq_citations(entry) + self._statute_citations(qv, domain, entry)
         return {"domain": domain, "in_scope": True, "confidence": confidence,
                 "faq_id": entry["id"], "answer": entry["answer"], "citations": citations,
                 "escalate": bool(entry.get("escalate")) or danger is not None,
                 "case_type": entry.get("case_type"), "topic": entry.get("topic")}
+
+    def _decide_domain(self, ranked, dense, qv) -> tuple[str, dict[str, float]]:
+        """The scope classifier decides (other when P(other) passes the calibrated threshold);
+        without one, a vote of the best entries weighted by fused score and similarity."""
+        model = self.index.scope
+        if model is not None:
+            probs = scope.predict(model, qv)
+            if probs["other"] >= float(self.params["other_threshold"]):
+                return "other", probs
+            return max(("marriage", "traffic", "labor"), key=probs.get), probs
+        votes: dict[str, float] = defaultdict(float)
+        for e, score in ranked[: int(self.params["top_entries"])]:
+            votes[self.index.entries[e]["domain"]] += score * max(dense.get(e, 0.0), 0.05)
+        total = sum(votes.values()) or 1.0
+        probs = {d: votes.get(d, 0.0) / total for d in DOMAINS}
+        return max(probs, key=probs.get), probs
 
     def _referral(self, other: int | None, confidence: float, danger, unclear=False) -> dict:
         msg = self.messages

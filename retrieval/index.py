@@ -9,6 +9,8 @@ Layout of ``index_dir``::
     bm25/            bm25s index over phrasings + FAQ topic/answer
     statutes.jsonl   the articles of the laws in scope
     statutes.faiss   inner-product index over those articles
+    scope_w.npy      the scope classifier (see scope.py): weights and bias over the embeddings
+    scope_b.npy
 
 Building writes a sibling temp folder and renames it into place, so a reader never sees half
 an index; loading refuses an index whose encoder, tokenizer or format does not match.
@@ -29,9 +31,10 @@ import yaml
 from knowledge.faq import load_faqs
 from knowledge.statutes import StatuteStore
 
+from . import scope
 from .tokenize import Tokenizer
 
-FORMAT = 1
+FORMAT = 2
 
 
 class IndexMismatch(RuntimeError):
@@ -64,18 +67,22 @@ def collect(knowledge_dir: Path, store: StatuteStore) -> Content:
                         "answer": faq.answer, "case_type": faq.case_type, "escalate": faq.escalate,
                         "citations": [c.as_dict() for c in faq.citations]})
         docs.extend({"entry": i, "text": q} for q in faq.questions)
-    other = knowledge_dir / "scope" / "other.yml"
-    if other.exists():
-        for group in (yaml.safe_load(other.read_text(encoding="utf-8")) or {}).get("referrals", []):
-            i = len(entries)
-            entries.append({"kind": "other", "id": f"other.{group['id']}", "domain": "other",
-                            "topic": group.get("topic", ""), "office": group.get("office", ""),
-                            "advice": group.get("advice", "")})
-            docs.extend({"entry": i, "text": q} for q in group.get("questions", []))
+    groups: dict[str, dict] = {}
+    for path in sorted((knowledge_dir / "scope").glob("other*.yml")):
+        for group in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("referrals", []):
+            merged = groups.setdefault(group["id"], {**group, "questions": []})
+            merged["questions"] += [q for q in group.get("questions", [])
+                                    if q not in merged["questions"]]
+    for gid, group in sorted(groups.items()):
+        i = len(entries)
+        entries.append({"kind": "other", "id": f"other.{gid}", "domain": "other",
+                        "topic": group.get("topic", ""), "office": group.get("office", ""),
+                        "advice": group.get("advice", "")})
+        docs.extend({"entry": i, "text": q} for q in group["questions"])
     statutes = []
-    scope = yaml.safe_load((knowledge_dir / "scope" / "statutes.yml").read_text(encoding="utf-8"))
+    spec = yaml.safe_load((knowledge_dir / "scope" / "statutes.yml").read_text(encoding="utf-8"))
     seen = set()
-    for domain, laws in scope.items():
+    for domain, laws in spec.items():
         for spec in laws:
             for art in store.articles_of(spec["law"]):
                 key = (art.law, art.article, art.sub)
@@ -141,6 +148,9 @@ def build(index_dir: Path, content: Content, encoder, tokenizer: Tokenizer, *, h
                 progress(min(batch, len(art_texts) - start), total)
         dense = np.vstack(vecs) if vecs else np.zeros((0, encoder.dim), np.float32)
         faiss.write_index(_faiss_index(dense, hnsw), str(tmp / "dense.faiss"))
+        labels = [content.entries[d["entry"]]["domain"] for d in content.docs]
+        if len(set(labels)) == len(scope.CLASSES):
+            scope.save(tmp, *scope.train(dense, labels))
         if art_vecs:
             faiss.write_index(_faiss_index(np.vstack(art_vecs), False), str(tmp / "statutes.faiss"))
 
@@ -192,7 +202,7 @@ def index_status(index_dir: Path) -> str:
         return "missing"
     if p.get("format") != FORMAT:
         return "old format"
-    needed = ["dense.faiss", "entries.jsonl", "docs.jsonl", "bm25"]
+    needed = ["dense.faiss", "entries.jsonl", "docs.jsonl", "bm25", "scope_w.npy"]
     missing = [n for n in needed if not (Path(index_dir) / n).exists()]
     return f"incomplete: {', '.join(missing)}" if missing else "ok"
 
@@ -206,6 +216,7 @@ class LoadedIndex:
     dense: object
     statute_dense: object | None
     bm25: object
+    scope: tuple | None = None
 
 
 def load(index_dir: Path, *, encoder_id: str, tokenizer_id: str) -> LoadedIndex:
@@ -228,4 +239,5 @@ def load(index_dir: Path, *, encoder_id: str, tokenizer_id: str) -> LoadedIndex:
         dense=faiss.read_index(str(index_dir / "dense.faiss")),
         statute_dense=faiss.read_index(str(statute_path)) if statute_path.exists() else None,
         bm25=bm25s.BM25.load(str(index_dir / "bm25"), allow_pickle=False, show_progress=False),
+        scope=scope.load(index_dir),
     )

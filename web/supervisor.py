@@ -212,6 +212,21 @@ class Stack:
                 raise StartupError(f"{names} not ready after {timeout:.0f}s: {last}")
             if pending:
                 time.sleep(0.5)
+        self.warm_up()
+
+    def warm_up(self) -> None:
+        """Make the action server load the retriever now, not on a resident's first question:
+        one real action call over its HTTP protocol."""
+        body = {"next_action": "action_answer_question", "sender_id": "warm-up", "version": "3.6.21",
+                "tracker": {"sender_id": "warm-up", "slots": {}, "events": [], "paused": False,
+                            "latest_message": {"text": "劳动合同", "intent": {}, "entities": []},
+                            "latest_action_name": "action_listen", "active_loop": {}},
+                "domain": {}}
+        try:
+            requests.post(f"http://{self.host}:{self.ports['actions']}/webhook", json=body,
+                          timeout=120)
+        except requests.RequestException:
+            pass  # a failing action shows up in the first real turn, with its own message
 
     def dead(self) -> Proc | None:
         return next((p for p in self.procs if p.popen and p.popen.poll() is not None), None)
