@@ -159,9 +159,19 @@ def cmd_analyze(args) -> int:
         result = analyze(types[args.case_type], facts, region=settings.get("REGION"))
     except AnalysisError as exc:
         return _err(f"invalid fact {exc.fact}: {exc}", 2)
+    if args.html or args.pdf:
+        from knowledge.report import render_html, render_pdf
+        from knowledge.statutes import StatuteStore
+
+        store = StatuteStore(markdown_dirs=settings.statutes_dirs())
+        if args.html:
+            Path(args.html).write_text(render_html(result.as_json(), types[args.case_type], store),
+                                       encoding="utf-8")
+        if args.pdf:
+            Path(args.pdf).write_bytes(render_pdf(result.as_json(), types[args.case_type], store))
     if args.json:
         print(json.dumps(result.as_json(), ensure_ascii=False, indent=2))
-    else:
+    elif not (args.html or args.pdf):
         print(result.as_text())
     return 0
 
@@ -225,6 +235,8 @@ def main(argv: list[str] | None = None) -> int:
     an.add_argument("case_type")
     an.add_argument("--facts", required=True, help="JSON file of facts, or - for stdin")
     an.add_argument("--json", action="store_true")
+    an.add_argument("--html", metavar="FILE", help="also write the report as an HTML page")
+    an.add_argument("--pdf", metavar="FILE", help="also write the report as a PDF")
     an.set_defaults(func=cmd_analyze)
 
     bl = sub.add_parser("build", help="check knowledge, build index and Rasa model if changed")
