@@ -104,3 +104,24 @@ def test_demo_page_embeds_the_widget(client):
     js = client.get("/widget.js")
     assert js.status_code == 200 and b"role" in js.data
     assert json.loads(client.get("/livez").data)["status"] == "ok"
+
+
+def test_report_pages_by_token_only(app, client):
+    import datetime as dt
+
+    from knowledge.analysis import analyze
+    from web.records import save_consultation
+
+    case = app.extensions["case_types"]()["no_written_contract"]
+    facts = {"monthly_wage": 6000, "start_date": "2024-01-01", "signed_date": "2024-05-01"}
+    analysis = analyze(case, facts, today=dt.date(2026, 11, 22)).as_json()
+    token = save_consultation(app.extensions["db"], None, case.id, facts, analysis)
+    page = client.get(f"/reports/{token}")
+    assert page.status_code == 200 and "法律分析和意见指南" in page.get_data(as_text=True)
+    assert "18000.00" in page.get_data(as_text=True)  # 3 months x 6000
+    assert page.headers["Cache-Control"].startswith("private")
+    pdf = client.get(f"/reports/{token}.pdf")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    assert client.get(f"/reports/{token[:-1]}x").status_code == 404
+    assert client.get("/reports/../etc/passwd").status_code == 404
+    assert len(token) >= 32

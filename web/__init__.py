@@ -51,7 +51,25 @@ def create_app(config: dict | None = None) -> Flask:
         rate_per_minute=int(settings.get("RATE_LIMIT", overrides)))
     app.extensions["index_dir"] = settings.index_dir(overrides)
 
-    from . import chat, health, pages
+    import functools
+
+    @functools.lru_cache(maxsize=1)
+    def statutes():
+        from knowledge.statutes import StatuteStore
+
+        return StatuteStore(markdown_dirs=settings.statutes_dirs(overrides))
+
+    @functools.lru_cache(maxsize=1)
+    def case_types():
+        from knowledge.cases import load_case_types
+
+        return load_case_types(settings.ROOT / "knowledge" / "cases")
+
+    app.extensions["statutes"] = statutes
+    app.extensions["case_types"] = case_types
+
+    from . import chat, health, pages, reports
+    app.register_blueprint(reports.bp)
     app.register_blueprint(chat.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(pages.bp)

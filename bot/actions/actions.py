@@ -33,7 +33,12 @@ class ActionAnswerQuestion(Action):
         events: list[Any] = [SlotSet("domain", result["domain"])] \
             if result["domain"] in ("marriage", "traffic", "labor") else []
         if result.get("escalate"):
-            events += self_handoff(dispatcher, priority=True)
+            from knowledge import safety
+
+            if safety.detect(text):
+                events += safety_events(dispatcher)
+            else:
+                events += self_handoff(dispatcher, priority=True)
         return events
 
 
@@ -68,6 +73,25 @@ class ActionDomainMenu(Action):
         dispatcher.utter_message(text=menus[key]["prompt"],
                                  buttons=menu_buttons(menus, key, get_case_types()))
         return []
+
+
+def safety_events(dispatcher: CollectingDispatcher) -> list[Any]:
+    """Emergency guidance at once, and a priority handoff."""
+    import yaml
+    from web import settings as _settings
+
+    data = yaml.safe_load((_settings.ROOT / "knowledge" / "safety.yml").read_text(encoding="utf-8"))
+    dispatcher.utter_message(text=" ".join(data["guidance"].split()),
+                             custom={"handoff": True, "priority": True, "reason": "danger"})
+    return [ConversationPaused()]
+
+
+class ActionSafety(Action):
+    def name(self) -> str:
+        return "action_safety"
+
+    def run(self, dispatcher, tracker, domain):
+        return safety_events(dispatcher)
 
 
 class ActionHandoff(Action):

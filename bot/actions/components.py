@@ -28,3 +28,9 @@ def get_case_types() -> dict:
     from knowledge.cases import load_case_types
 
     return load_case_types(Path(settings.ROOT) / "knowledge" / "cases")
+
+
+def get_sessions():
+    from web.records import default_sessions
+
+    return default_sessions()

@@ -28,3 +28,30 @@ def menu_buttons(menus: dict, domain: str, case_types: dict) -> list[dict]:
                         "payload": "/start_case" + json.dumps({"case_type": cid}, ensure_ascii=False)})
     buttons.append({"title": menus["ask_directly"], "payload": "/ask_directly"})
     return buttons
+
+
+def summary_text(analysis: dict, words: dict, max_findings: int = 2) -> str:
+    """The short chat summary: key amounts, deadlines, main findings, the report link note."""
+    lines = [words["summary_intro"]]
+    if analysis.get("amounts"):
+        lines.append(words["summary_amounts"])
+        for a in analysis["amounts"][:6]:
+            if "low" in a:
+                lines.append(f"· {a['label']}：{a['low']:,.2f}–{a['high']:,.2f} 元")
+            else:
+                lines.append(f"· {a['label']}：{a['amount']:,.2f} 元")
+        if analysis.get("total") is not None:
+            lines.append(words["summary_total"].format(total=f"{analysis['total']:,.2f}"))
+    if analysis.get("deadlines"):
+        lines.append(words["summary_deadlines"])
+        for d in analysis["deadlines"]:
+            lines.append(f"· {d['label']}：{d['date']}" + (words["summary_passed"] if d["passed"] else ""))
+    if analysis.get("findings"):
+        lines.append(words["summary_findings"])
+        for f in analysis["findings"][:max_findings]:
+            cites = "、".join(c["label"] for c in f["citations"][:2])
+            lines.append(f"· {f['text']}（{cites}）")
+    if analysis.get("escalate"):
+        lines.append(words["summary_escalate"])
+    lines.append(words["summary_report"])
+    return "\n".join(lines)

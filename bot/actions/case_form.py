@@ -1,0 +1,136 @@
+"""The case-type form: questions come from knowledge/cases/*.yml through knowledge.interview."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import ActiveLoop, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from knowledge import interview
+
+from .components import get_case_types, get_retriever, get_sessions
+from .render import answer_text, summary_text
+
+DONE = "__done__"
+
+
+def _case(tracker: Tracker):
+    return get_case_types().get(tracker.get_slot("case_type") or "")
+
+
+def _facts(tracker: Tracker) -> dict:
+    facts = tracker.get_slot("case_facts")
+    return dict(facts) if isinstance(facts, dict) else {}
+
+
+class ActionStartCase(Action):
+    def name(self) -> str:
+        return "action_start_case"
+
+    def run(self, dispatcher, tracker, domain):
+        case_id = next(tracker.get_latest_entity_values("case_type"), None) \
+            or tracker.get_slot("case_type")
+        case = get_case_types().get(case_id or "")
+        if case is None:
+            dispatcher.utter_message(response="utter_ask_directly")
+            return [ActiveLoop(None), SlotSet("case_type", None)]
+        count = len(interview.applicable(case, {}))
+        dispatcher.utter_message(text=" ".join(interview.words()["start"].format(
+            title=case.title, count=count).split()))
+        return [SlotSet("case_type", case.id), SlotSet("case_facts", {}),
+                SlotSet("current_fact", None), SlotSet("fact_answer", None)]
+
+
+class ActionAskFactAnswer(Action):
+    """Asks the next question of the case (the form's ``fact_answer`` slot, asked many times)."""
+
+    def name(self) -> str:
+        return "action_ask_fact_answer"
+
+    def run(self, dispatcher, tracker, domain):
+        case = _case(tracker)
+        facts = _facts(tracker)
+        fact = interview.next_fact(case, facts) if case else None
+        if fact is None:
+            return []
+        text, buttons = interview.question(case, fact, facts)
+        dispatcher.utter_message(text=text, buttons=buttons)
+        return [SlotSet("current_fact", fact.key)]
+
+
+class ValidateCaseForm(FormValidationAction):
+    def name(self) -> str:
+        return "validate_case_form"
+
+    def validate_fact_answer(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                             domain: dict) -> dict:
+        case = _case(tracker)
+        if case is None:
+            return {"fact_answer": DONE}
+        text = str(value or "")
+        turn = interview.handle(case, _facts(tracker), text, today=dt.date.today(),
+                                asked=tracker.get_slot("current_fact"))
+        if turn.kind == "danger":
+            from .actions import safety_events
+
+            safety_events(dispatcher)
+            return {"fact_answer": DONE, "case_facts": turn.facts, "case_type": None}
+        if turn.kind == "cancel":
+            dispatcher.utter_message(text=turn.message)
+            return {"fact_answer": DONE, "case_type": None, "case_facts": {}}
+        if turn.kind == "question":
+            result = get_retriever().ask(text)
+            dispatcher.utter_message(text=answer_text(result))
+            dispatcher.utter_message(text=interview.words()["resume"])
+            return {"fact_answer": None}
+        if turn.kind in ("invalid", "corrected") and turn.message:
+            dispatcher.utter_message(text=turn.message)
+        more = interview.next_fact(case, turn.facts) is not None
+        return {"case_facts": turn.facts, "fact_answer": None if more else DONE}
+
+
+class ActionFinishCase(Action):
+    def name(self) -> str:
+        return "action_finish_case"
+
+    def run(self, dispatcher, tracker, domain):
+        from knowledge.analysis import AnalysisError, analyze
+        from web import settings
+        from web.records import save_consultation
+
+        case = _case(tracker)
+        if case is None:  # cancelled, or handed over
+            return [SlotSet("fact_answer", None), SlotSet("current_fact", None)]
+        facts = interview.typed_facts(_facts(tracker))
+        try:
+            result = analyze(case, facts, region=settings.get("REGION"))
+        except AnalysisError as exc:
+            dispatcher.utter_message(text=f"有一项信息不对：{exc}。请重新开始，或点“转人工”。",
+                                     buttons=interview.words()["after_buttons"])
+            return [SlotSet("fact_answer", None)]
+        analysis = result.as_json()
+        token = save_consultation(get_sessions(), tracker.sender_id, case.id, facts, analysis)
+        dispatcher.utter_message(text=summary_text(analysis, interview.words()),
+                                 buttons=interview.words()["after_buttons"],
+                                 custom={"report_url": f"/reports/{token}",
+                                         "consultation": token})
+        return [SlotSet("consultation_token", token), SlotSet("fact_answer", None),
+                SlotSet("current_fact", None)]
+
+
+class ActionCancelCase(Action):
+    """Leaves the form (the resident asked for something else); keeps what was said."""
+
+    def name(self) -> str:
+        return "action_cancel_case"
+
+    def run(self, dispatcher, tracker, domain):
+        return [ActiveLoop(None), SlotSet("requested_slot", None), SlotSet("fact_answer", None),
+                SlotSet("current_fact", None)]
+
+
+__all__ = ["ActionStartCase", "ActionAskFactAnswer", "ValidateCaseForm", "ActionFinishCase",
+           "ActionCancelCase", "json"]

@@ -1,0 +1,131 @@
+"""Gathering a case type's facts one question at a time, in the resident's own words.
+
+Pure logic (no Rasa): which fact to ask next, how an answer is understood (a value, a
+correction of an earlier answer, a question of the resident's own, a wish to stop), and the
+question text with its buttons. The facts are kept JSON-friendly (dates as ISO strings) so they
+can live in a Rasa slot; ``None`` marks an optional fact the resident did not know.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from . import expr, parse, safety
+from .cases import CaseType, Fact
+
+HERE = Path(__file__).resolve().parent
+
+
+@functools.lru_cache(maxsize=1)
+def words() -> dict:
+    return yaml.safe_load((HERE / "dialogue.yml").read_text(encoding="utf-8"))
+
+
+@dataclass
+class Turn:
+    """What became of one answer."""
+    kind: str  # answered | corrected | question | invalid | cancel | danger
+    facts: dict
+    message: str | None = None
+    fact: str | None = None
+    extra: dict = field(default_factory=dict)
+
+
+def applicable(case: CaseType, facts: dict) -> list[Fact]:
+    """Facts that apply given the answers so far, in order (computed facts excluded)."""
+    out = []
+    for f in case.facts:
+        if str(f.ask_if).strip() == "False":
+            continue
+        if expr.evaluate(f.ask_if, {k: v for k, v in facts.items() if v is not None}):
+            out.append(f)
+    return out
+
+
+def next_fact(case: CaseType, facts: dict) -> Fact | None:
+    return next((f for f in applicable(case, facts) if f.key not in facts), None)
+
+
+def question(case: CaseType, fact: Fact, facts: dict) -> tuple[str, list[dict]]:
+    """The question as the resident reads it, and quick-reply buttons."""
+    w = words()
+    n = sum(1 for f in applicable(case, facts) if f.key in facts) + 1
+    text = f"{w['progress'].format(n=n)}{fact.question}"
+    if fact.help:
+        text += f"\n（{fact.help}）"
+    buttons: list[dict] = []
+    if fact.type == "choice":
+        buttons = [{"title": c.get("label", str(c["value"])), "payload": c.get("label", str(c["value"]))}
+                   for c in fact.choices]
+    elif fact.type == "boolean":
+        buttons = [{"title": w["yes_button"], "payload": w["yes_button"]},
+                   {"title": w["no_button"], "payload": w["no_button"]}]
+    if not fact.required:
+        buttons.append({"title": w["unknown_button"], "payload": w["unknown_button"]})
+    buttons.append({"title": w["cancel_button"], "payload": w["cancel_button"]})
+    return text, buttons
+
+
+def show(fact: Fact, value) -> str:
+    if value is None:
+        return "不知道"
+    if fact.type == "choice":
+        return next((c.get("label", str(value)) for c in fact.choices if c["value"] == value), str(value))
+    if fact.type == "boolean":
+        return "是" if value else "否"
+    return str(value)
+
+
+def _parse(fact: Fact, text: str, today: dt.date):
+    value = parse.parse_answer(fact, text, today)
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
+def handle(case: CaseType, facts: dict, text: str, *, today: dt.date | None = None,
+           asked: str | None = None) -> Turn:
+    """Understand ``text`` as the answer to the current question (``asked``, default: the next)."""
+    today = today or dt.date.today()
+    facts = dict(facts)
+    text = (text or "").strip()
+    w = words()
+    if safety.detect(text):
+        return Turn("danger", facts)
+    if text in w["cancel_words"]:
+        return Turn("cancel", facts, w["cancelled"])
+    current = case.fact(asked) if asked else next_fact(case, facts)
+    if current is None:
+        return Turn("answered", facts)
+    rest = parse.correction(text)
+    if rest:
+        # a correction of the current question, or of an earlier answer (latest first)
+        for f in [current] + [f for f in reversed(applicable(case, facts)) if f.key in facts]:
+            try:
+                value = _parse(f, rest, today)
+            except parse.ParseError:
+                continue
+            facts[f.key] = value
+            # answers to questions that no longer apply are dropped
+            keep = {x.key for x in applicable(case, facts)}
+            facts = {k: v for k, v in facts.items() if k in keep}
+            if f.key == current.key:
+                return Turn("answered", facts, fact=f.key)
+            return Turn("corrected", facts, w["corrected"].format(question=f.question.rstrip("？?"),
+                                                                  value=show(f, value)), fact=f.key)
+        return Turn("invalid", facts, w["correction_not_understood"], fact=current.key)
+    try:
+        value = _parse(current, text, today)
+    except parse.ParseError as exc:
+        if parse.looks_like_question(text):
+            return Turn("question", facts, fact=current.key)
+        return Turn("invalid", facts, str(exc), fact=current.key)
+    facts[current.key] = value
+    return Turn("answered", facts, fact=current.key)
+
+
+def typed_facts(facts: dict) -> dict:
+    """The facts for the analysis: unknown optional answers left out."""
+    return {k: v for k, v in facts.items() if v is not None}

@@ -1,0 +1,83 @@
+"""Gathering facts in the resident's own words: answers, corrections, questions, stopping."""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from knowledge import interview
+from knowledge.analysis import analyze
+from knowledge.cases import load_case_types
+
+CASES = load_case_types(Path(__file__).resolve().parent.parent / "knowledge" / "cases")
+TODAY = dt.date(2026, 11, 22)
+
+
+def run(case_id, answers):
+    case, facts = CASES[case_id], {}
+    for text in answers:
+        turn = interview.handle(case, facts, text, today=TODAY)
+        assert turn.kind in ("answered", "corrected"), (text, turn)
+        facts = turn.facts
+    return case, facts
+
+
+def test_dismissal_in_everyday_words_reaches_the_analysis():
+    case, facts = run("unlawful_dismissal", ["八千", "2020年3月1日", "2023年5月1号",
+                                             "没有理由就让我走了", "不知道"])
+    assert interview.next_fact(case, facts) is None
+    assert facts == {"monthly_wage": 8000.0, "start_date": "2020-03-01", "end_date": "2023-05-01",
+                     "termination": "unlawful", "local_avg_monthly_wage": None}
+    a = analyze(case, interview.typed_facts(facts), today=TODAY).as_json()
+    damages = next(x for x in a["amounts"] if x["item"] == "unlawful_termination_damages")
+    assert damages["amount"] == 2 * 8000 * 3.5  # 3 years 2 months -> 3.5 months' wages, doubled
+
+
+def test_invalid_answer_is_re_asked_with_a_hint():
+    case = CASES["unlawful_dismissal"]
+    turn = interview.handle(case, {}, "很多钱", today=TODAY)
+    assert turn.kind == "invalid" and turn.message and turn.fact == "monthly_wage"
+    assert turn.facts == {}
+
+
+def test_correction_of_an_earlier_answer():
+    case, facts = run("unlawful_dismissal", ["6000", "2020-03-01"])
+    turn = interview.handle(case, facts, "不对，工资是七千", today=TODAY)
+    assert turn.kind == "corrected" and turn.facts["monthly_wage"] == 7000.0
+    assert interview.next_fact(case, turn.facts).key == "end_date"  # still on the same question
+
+
+def test_a_question_mid_form_is_recognised():
+    case, facts = run("unlawful_dismissal", ["6000"])
+    turn = interview.handle(case, facts, "那加班费怎么算呢？", today=TODAY)
+    assert turn.kind == "question" and turn.facts == facts
+
+
+@pytest.mark.parametrize("text", ["算了", "重新开始"])
+def test_stopping(text):
+    assert interview.handle(CASES["divorce"], {}, text, today=TODAY).kind == "cancel"
+
+
+def test_danger_interrupts():
+    turn = interview.handle(CASES["divorce"], {}, "他刚才又打我了，还拿刀", today=TODAY)
+    assert turn.kind == "danger"
+
+
+def test_future_date_is_refused():
+    case, facts = run("work_injury", [])
+    first = interview.next_fact(case, facts)
+    if first.type != "date":
+        pytest.skip("work_injury does not start with a date")
+    assert interview.handle(case, facts, "2030年1月1日", today=TODAY).kind == "invalid"
+
+
+@pytest.mark.parametrize("case_id", sorted(CASES))
+def test_every_case_type_has_askable_questions_with_buttons_for_choices(case_id):
+    case = CASES[case_id]
+    fact = interview.next_fact(case, {})
+    assert fact is not None
+    text, buttons = interview.question(case, fact, {})
+    assert fact.question in text and any(b["title"] == "算了" for b in buttons)
+    if fact.type == "choice":
+        assert len(buttons) >= len(fact.choices) + 1
