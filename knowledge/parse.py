@@ -496,6 +496,8 @@ def _boolean(text) -> bool | None:
         if rest.startswith(_YES_WEAK):
             weak = True
         i += 1
+    if not weak and n.endswith("了") and not any(x in n for x in _NEGATION_BEFORE):
+        return True  # "受伤了", "报案了": the thing asked about happened
     return True if weak else None
 
 
@@ -572,12 +574,32 @@ def _match_choice(fact, text) -> tuple[object, str]:
         if best:
             scores[i] = best
     if not scores:
-        return None, "none"
+        return _closest_choice(choices, keys, n)
     top = max(scores.values())
     winners = [i for i, s in scores.items() if s == top]
     if len(winners) > 1:
         return None, "ambiguous"
     return choices[winners[0]].get("value"), "ok"
+
+
+def _bigrams(text: str) -> set[str]:
+    return {text[i:i + 2] for i in range(len(text) - 1)}
+
+
+def _closest_choice(choices, keys, n: str) -> tuple[object, str]:
+    """Last resort for a description in the resident's own words ("上班的时候在厂里受的伤"):
+    the choice sharing the largest share of the answer's character pairs, when it is clearly
+    ahead of the next one."""
+    grams = _bigrams(n)
+    if len(grams) < 2 or n.startswith(_NEGATION_BEFORE):
+        return None, "none"
+    scores = sorted(((max(len(grams & _bigrams(k)) for k in ks) / len(grams), i)
+                     for i, (_, ks) in enumerate(keys)), reverse=True)
+    best, i = scores[0]
+    second = scores[1][0] if len(scores) > 1 else 0.0
+    if best >= 0.25 and best - second >= 0.1 - 1e-9:
+        return choices[i].get("value"), "ok"
+    return None, "none"
 
 
 def parse_choice(fact, text):

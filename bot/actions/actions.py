@@ -66,13 +66,17 @@ class ActionDomainMenu(Action):
         return "action_domain_menu"
 
     def run(self, dispatcher, tracker, domain):
-        menus = get_menus()
         key = tracker.get_slot("domain")
         if key not in ("marriage", "traffic", "labor"):
             return ActionGreet().run(dispatcher, tracker, domain)
-        dispatcher.utter_message(text=menus[key]["prompt"],
-                                 buttons=menu_buttons(menus, key, get_case_types()))
+        domain_menu(dispatcher, key)
         return []
+
+
+def domain_menu(dispatcher: CollectingDispatcher, key: str) -> None:
+    menus = get_menus()
+    dispatcher.utter_message(text=menus[key]["prompt"],
+                             buttons=menu_buttons(menus, key, get_case_types()))
 
 
 def safety_events(dispatcher: CollectingDispatcher) -> list[Any]:

@@ -34,6 +34,12 @@ class ActionStartCase(Action):
         case_id = next(tracker.get_latest_entity_values("case_type"), None) \
             or tracker.get_slot("case_type")
         case = get_case_types().get(case_id or "")
+        if case is None and case_id in ("marriage", "traffic", "labor"):
+            # "帮我分析一下离婚": the word names a domain; offer its case types
+            from .actions import domain_menu
+
+            domain_menu(dispatcher, case_id)
+            return [ActiveLoop(None), SlotSet("case_type", None), SlotSet("domain", case_id)]
         if case is None:
             dispatcher.utter_message(response="utter_ask_directly")
             return [ActiveLoop(None), SlotSet("case_type", None)]

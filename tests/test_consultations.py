@@ -1,0 +1,97 @@
+"""A tester who has never seen the bot completes every case type on the chat API, answering in
+everyday words, and reaches a correct analysis with its report (real Rasa + action server)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import requests
+import yaml
+
+from knowledge.cases import load_case_types
+
+pytestmark = pytest.mark.integration
+ROOT = Path(__file__).resolve().parent.parent
+CASES = load_case_types(ROOT / "knowledge" / "cases")
+
+# What a resident would type for each question, by fact (unknown questions: "不知道").
+ANSWERS = yaml.safe_load((ROOT / "bot" / "tests" / "answers.yml").read_text(encoding="utf-8"))
+
+
+def start(stack):
+    body = requests.post(f"{stack.url}/api/conversations", timeout=10).json()
+    return body["conversation_id"], {"X-Conversation-Token": body["token"]}
+
+
+def send(stack, conv, h, **body):
+    r = requests.post(f"{stack.url}/api/conversations/{conv}/messages", json=body, headers=h,
+                      timeout=90)
+    assert r.status_code == 200, r.text
+    return r.json()["messages"]
+
+
+def asked_fact(case, messages):
+    text = "\n".join(m["text"] for m in messages)
+    hits = [f for f in case.facts if f.question and f.question in text]
+    return hits[-1] if hits else None
+
+
+def consult(stack, case_id, answers, extra=None, max_turns=30):
+    case = CASES[case_id]
+    conv, h = start(stack)
+    msgs = send(stack, conv, h, payload='/start_case{"case_type": "%s"}' % case_id, title=case.title)
+    transcript = list(msgs)
+    for _ in range(max_turns):
+        if any(m.get("report_url") for m in msgs):
+            return conv, h, transcript, msgs
+        fact = asked_fact(case, msgs)
+        assert fact is not None, f"{case_id}: no question recognised in {[m['text'] for m in msgs]}"
+        if extra and fact.key in extra:
+            for text in extra.pop(fact.key):
+                transcript += send(stack, conv, h, text=text)
+        msgs = send(stack, conv, h, text=answers.get(fact.key, "不知道"))
+        transcript += msgs
+    pytest.fail(f"{case_id}: no report after {max_turns} turns")
+
+
+@pytest.mark.parametrize("case_id", sorted(ANSWERS))
+def test_every_case_type_completes_in_everyday_words(stack, case_id):
+    conv, h, transcript, last = consult(stack, case_id, dict(ANSWERS[case_id]))
+    report = next(m for m in last if m.get("report_url"))
+    assert report["report_url"].startswith("/reports/")
+    titles = [b["title"] for b in report["buttons"]]
+    assert {"预约调解", "转人工", "再问一个问题"} <= set(titles)
+    page = requests.get(stack.url + report["report_url"], timeout=30)
+    assert page.status_code == 200 and "法律分析和意见指南" in page.text
+    pdf = requests.get(stack.url + report["report_url"] + ".pdf", timeout=30)
+    assert pdf.content.startswith(b"%PDF")
+
+
+def test_dismissal_amount_is_correct_with_a_correction_and_a_digression(stack):
+    extra = {"end_date": ["不对，工资是七千", "那加班费怎么算？"]}
+    conv, h, transcript, last = consult(stack, "unlawful_dismissal",
+                                        dict(ANSWERS["unlawful_dismissal"]), extra=extra)
+    texts = "\n".join(m["text"] for m in transcript)
+    assert "已把" in texts and "7000" in texts          # the correction was applied
+    assert "加班" in texts and "接着刚才的问题" in texts   # the digression answered, form resumed
+    summary = next(m for m in last if m.get("report_url"))["text"]
+    # 7000/month, 2020-03-01..2023-05-01: 3 years + 2 months -> 3.5 months; doubled = 49000
+    assert "49,000.00" in summary
+
+
+def test_cancel_mid_form_returns_to_the_menu(stack):
+    conv, h = start(stack)
+    send(stack, conv, h, payload='/start_case{"case_type": "work_injury"}', title="工伤")
+    msgs = send(stack, conv, h, text="算了")
+    assert any("菜单" in m["text"] or "先到这里" in m["text"] for m in msgs)
+    msgs = send(stack, conv, h, text="你好")
+    assert any(b["title"] == "转人工" for m in msgs for b in m["buttons"])
+
+
+def test_danger_mid_form_gives_emergency_guidance_and_priority_handoff(stack):
+    conv, h = start(stack)
+    send(stack, conv, h, payload='/start_case{"case_type": "divorce"}', title="离婚")
+    msgs = send(stack, conv, h, text="他喝了酒又打我了，现在还拿着刀")
+    text = "\n".join(m["text"] for m in msgs)
+    assert "110" in text and "12338" in text
+    assert send(stack, conv, h, text="我现在躲在邻居家") == []   # now routed to a person
