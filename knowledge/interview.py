@@ -28,7 +28,7 @@ def words() -> dict:
 @dataclass
 class Turn:
     """What became of one answer."""
-    kind: str  # answered | corrected | question | invalid | cancel | danger
+    kind: str  # answered | corrected | question | invalid | cancel | handoff | danger
     facts: dict
     message: str | None = None
     fact: str | None = None
@@ -96,6 +96,8 @@ def handle(case: CaseType, facts: dict, text: str, *, today: dt.date | None = No
         return Turn("danger", facts)
     if text in w["cancel_words"]:
         return Turn("cancel", facts, w["cancelled"])
+    if text in w["handoff_words"]:
+        return Turn("handoff", facts)
     current = case.fact(asked) if asked else next_fact(case, facts)
     if current is None:
         return Turn("answered", facts)

@@ -145,8 +145,15 @@ class ChatService:
                 if custom.get("handoff"):
                     self._record_handoff(s, conv_id, bool(custom.get("priority")),
                                          str(custom.get("reason") or "resident_request"))
-                m = Message(conversation_id=conv_id, sender="bot", text=str(r.get("text") or ""),
-                            buttons=buttons or None, report_url=custom.get("report_url"))
+                text = str(r.get("text") or "")
+                report_url = custom.get("report_url")
+                if not text and not buttons and report_url and stored:
+                    # Rasa sends an utterance's custom part as a message of its own: the report
+                    # link belongs to the summary just before it
+                    stored[-1].report_url = report_url
+                    continue
+                m = Message(conversation_id=conv_id, sender="bot", text=text,
+                            buttons=buttons or None, report_url=report_url)
                 if m.text or buttons or m.report_url:
                     s.add(m)
                     stored.append(m)

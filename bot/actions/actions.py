@@ -91,11 +91,20 @@ def safety_events(dispatcher: CollectingDispatcher) -> list[Any]:
 
 
 class ActionSafety(Action):
+    """The NLU heard danger. Words that say so, or a confident model, get the emergency
+    guidance; an unsure guess is treated as an ordinary question instead of a false alarm."""
+
     def name(self) -> str:
         return "action_safety"
 
     def run(self, dispatcher, tracker, domain):
-        return safety_events(dispatcher)
+        from knowledge import safety
+
+        text = tracker.latest_message.get("text") or ""
+        confidence = (tracker.latest_message.get("intent") or {}).get("confidence") or 0.0
+        if safety.detect(text) or confidence >= 0.8:
+            return safety_events(dispatcher)
+        return ActionAnswerQuestion().run(dispatcher, tracker, domain)
 
 
 class ActionHandoff(Action):

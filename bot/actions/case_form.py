@@ -86,7 +86,15 @@ class ValidateCaseForm(FormValidationAction):
             return {"fact_answer": DONE, "case_facts": turn.facts, "case_type": None}
         if turn.kind == "cancel":
             dispatcher.utter_message(text=turn.message)
+            from .actions import ActionGreet
+
+            ActionGreet().run(dispatcher, tracker, domain)
             return {"fact_answer": DONE, "case_type": None, "case_facts": {}}
+        if turn.kind == "handoff":
+            from .actions import self_handoff
+
+            self_handoff(dispatcher, priority=False)
+            return {"fact_answer": DONE, "case_type": None}
         if turn.kind == "question":
             result = get_retriever().ask(text)
             dispatcher.utter_message(text=answer_text(result))
