@@ -9,9 +9,9 @@ Interruption and suspension of a limitation period are not modelled either.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
-from .calculators import CalcError, add_months
+from .calculators import CalcError, _date, add_months
 
 #: Shown with every deadline: the computed date is not moved past holidays.
 NOTE = "期间最后一日是法定休假日的，顺延至休假日结束的次日（民法典第203条）；此处未作顺延。"
@@ -27,12 +27,6 @@ class Deadline:
     start: date
 
 
-def _date(value, fact: str) -> date:
-    if isinstance(value, datetime):
-        return value.date()
-    if not isinstance(value, date):
-        raise CalcError("日期格式不正确", fact)
-    return value
 
 
 def add_years(day: date, years: int) -> date:
