@@ -110,6 +110,7 @@ class StatuteStore:
         meta = yaml.safe_load(laws_file.read_text(encoding="utf-8"))
         self.repealed = {r["name"]: r for r in meta.get("repealed", [])}
         self._md: dict[tuple[str, int, int], Article] = {}
+        self._db_cache: dict[str, dict[tuple[int, int], Article]] = {}
         self.md_laws: set[str] = set()
         for d in markdown_dirs:
             if d and Path(d).is_dir():
@@ -190,32 +191,33 @@ class StatuteStore:
         if full in self.repealed:
             return None
         if full in self.db_laws:
-            rows = self._conn().execute(
-                "SELECT article_no, article_text, status FROM articles "
-                "WHERE law_name=? AND article_no_arabic=? ORDER BY id", (full, article)).fetchall()
-            for article_no, text, status in rows:
-                m = re.search(rf"之({_NUM})条?$", article_no or "")
-                row_sub = cn_to_int(m.group(1)) if m else 0
-                if row_sub == sub and status in _DB_CURRENT:
-                    return Article(full, article, text, CURRENT, "laws.db", sub)
-            return None
+            return self._db_articles(full).get((article, sub))
         return self._md.get((full, article, sub))
+
+    def _db_articles(self, law: str) -> dict[tuple[int, int], Article]:
+        """All current articles of a national law, read once (laws.db has no index on names)."""
+        cached = self._db_cache.get(law)
+        if cached is not None:
+            return cached
+        out: dict[tuple[int, int], Article] = {}
+        rows = self._conn().execute(
+            "SELECT article_no_arabic, article_no, article_text, status FROM articles "
+            "WHERE law_name=? ORDER BY id", (law,)).fetchall()
+        for num, article_no, text, status in rows:
+            if status not in _DB_CURRENT or num is None:
+                continue
+            m = re.search(rf"之({_NUM})条?$", article_no or "")
+            key = (num, cn_to_int(m.group(1)) if m else 0)
+            out.setdefault(key, Article(law, num, text, CURRENT, "laws.db", key[1]))
+        self._db_cache[law] = out
+        return out
 
     def articles_of(self, law: str) -> list[Article]:
         full = self.resolve_name(law) or law
         if full not in self.db_laws:
             out = [a for (name, _, _), a in self._md.items() if name == full]
             return sorted(out, key=lambda a: (a.article, a.sub))
-        rows = self._conn().execute(
-            "SELECT article_no_arabic, article_no, article_text, status FROM articles "
-            "WHERE law_name=? ORDER BY id", (full,)).fetchall()
-        arts = []
-        for num, article_no, text, status in rows:
-            if status not in _DB_CURRENT or num is None:
-                continue
-            m = re.search(rf"之({_NUM})条?$", article_no or "")
-            arts.append(Article(full, num, text, CURRENT, "laws.db", cn_to_int(m.group(1)) if m else 0))
-        return arts
+        return sorted(self._db_articles(full).values(), key=lambda a: (a.article, a.sub))
 
     def check(self, law: str, article: int, sub: int = 0) -> Citation:
         """Resolve a citation's law name and report whether it exists and is current."""
