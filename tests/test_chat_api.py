@@ -125,3 +125,19 @@ def test_report_pages_by_token_only(app, client):
     assert client.get(f"/reports/{token[:-1]}x").status_code == 404
     assert client.get("/reports/../etc/passwd").status_code == 404
     assert len(token) >= 32
+
+
+def test_kept_message_is_answered_when_rasa_is_back_and_the_widget_polls(app, client):
+    conv, h = start(client)
+    client.post(f"/api/conversations/{conv}/messages", json={"text": "老板欠我工资"}, headers=h)
+
+    class RasaBack:  # Rasa's REST channel answering again (stand-in for this unit test only)
+        def ping(self):
+            return True
+
+        def send(self, sender, message):
+            return [{"text": f"答复：{message}"}]
+
+    app.extensions["chat"].rasa = RasaBack()
+    msgs = client.get(f"/api/conversations/{conv}/messages?after=0", headers=h).get_json()["messages"]
+    assert [m["text"] for m in msgs if m["from"] == "bot"] == ["答复：老板欠我工资"]

@@ -39,4 +39,5 @@ def get_messages(conv_id: str):
         after = int(request.args.get("after", 0))
     except ValueError:
         raise ChatError(400, "bad_after", "参数 after 必须是整数。") from None
+    svc.retry_pending(conv_id)  # Rasa may be back: answer what was kept while it was down
     return jsonify({"messages": svc.history(conv_id, after=after)})

@@ -110,6 +110,14 @@ class ChatService:
             return []
         return self.drain(conv_id)
 
+    def retry_pending(self, conv_id: str) -> None:
+        """Answer kept messages now if Rasa answers again (called when the widget polls)."""
+        with self.sessions() as s:
+            waiting = s.scalar(select(func.count()).select_from(Message).where(
+                Message.conversation_id == conv_id, Message.status == "pending"))
+        if waiting and self.rasa.ping():
+            self.drain(conv_id)
+
     def drain(self, conv_id: str) -> list[dict]:
         """Answer the conversation's pending messages in order; returns the replies made."""
         out: list[dict] = []

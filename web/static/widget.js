@@ -124,6 +124,15 @@
     });
   }
 
+  // replies that come later (a mediator, or the bot once the service is back)
+  function poll() {
+    if (!state || !panel.classList.contains("lb-open")) return;
+    api("/api/conversations/" + state.id + "/messages?after=" + lastSeq).then(function (j) {
+      (j.messages || []).forEach(function (m) { if (m.seq > lastSeq && m.from !== "resident") add(m); else if (m.seq > lastSeq) lastSeq = m.seq; });
+    }, function () {});
+  }
+  setInterval(poll, 10000);
+
   var opened = false;
   launch.addEventListener("click", function () {
     panel.classList.add("lb-open"); launch.style.display = "none"; input.focus();
