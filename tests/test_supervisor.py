@@ -34,6 +34,8 @@ def test_cli_up_exits_non_zero_with_one_line_when_a_port_is_taken(tmp_path):
     try:
         p = subprocess.run([sys.executable, "-m", "web.cli", "up"], capture_output=True, text=True,
                            timeout=60, env={"PATH": "/usr/bin:/bin", "LEGALBOT_RASA_PORT": str(port),
+                                            "LEGALBOT_WEB_PORT": str(free_port()),
+                                            "LEGALBOT_ACTIONS_PORT": str(free_port()),
                                             "LEGALBOT_DATA_DIR": str(tmp_path)})
     finally:
         busy.close()
