@@ -81,11 +81,9 @@ def domain_menu(dispatcher: CollectingDispatcher, key: str) -> None:
 
 def safety_events(dispatcher: CollectingDispatcher) -> list[Any]:
     """Emergency guidance at once, and a priority handoff."""
-    import yaml
-    from web import settings as _settings
+    from knowledge import safety
 
-    data = yaml.safe_load((_settings.ROOT / "knowledge" / "safety.yml").read_text(encoding="utf-8"))
-    dispatcher.utter_message(text=" ".join(data["guidance"].split()),
+    dispatcher.utter_message(text=safety.guidance(),
                              custom={"handoff": True, "priority": True, "reason": "danger"})
     return [ConversationPaused()]
 
