@@ -416,14 +416,19 @@ def transport_costs(amount) -> Breakdown:
     return _receipts("transport_costs", "交通费", amount)
 
 
+def _per_day(item: str, rate, rate_fact: str, days) -> Breakdown:
+    """A daily figure times a number of days, with the figures named as the caller's inputs."""
+    rate = _money(rate, rate_fact)
+    days = _number(days, "days", label="天数")
+    amount = rate * days
+    return Breakdown(item, _money_float(amount),
+                     f"{_y(rate)} 元/天 × {_n(days)} 天 = {_y(amount)} 元",
+                     {rate_fact: float(rate), "days": float(days)})
+
+
 def lost_income(daily_income, days) -> Breakdown:
     """误工费 = daily income × days off work (人损解释第7条)."""
-    daily = _money(daily_income, "daily_income")
-    days = _number(days, "days", label="天数")
-    amount = daily * days
-    return Breakdown("lost_income", _money_float(amount),
-                     f"{_y(daily)} 元/天 × {_n(days)} 天 = {_y(amount)} 元",
-                     {"daily_income": float(daily), "days": float(days)})
+    return _per_day("lost_income", daily_income, "daily_income", days)
 
 
 def nursing_costs(daily_rate, days, persons: int = 1) -> Breakdown:
@@ -439,12 +444,7 @@ def nursing_costs(daily_rate, days, persons: int = 1) -> Breakdown:
 
 def hospital_food_subsidy(daily_standard, days) -> Breakdown:
     """住院伙食补助费 = local travel meal allowance per day × days in hospital (人损解释第10条)."""
-    rate = _money(daily_standard, "daily_standard")
-    days = _number(days, "days", label="天数")
-    amount = rate * days
-    return Breakdown("hospital_food_subsidy", _money_float(amount),
-                     f"{_y(rate)} 元/天 × {_n(days)} 天 = {_y(amount)} 元",
-                     {"daily_standard": float(rate), "days": float(days)})
+    return _per_day("hospital_food_subsidy", daily_standard, "daily_standard", days)
 
 
 def _dependant_years(entry, index: int) -> tuple[int, dict]:
