@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import secrets
-from pathlib import Path
 
 from flask import Flask, jsonify
 
@@ -89,4 +88,4 @@ def create_app(config: dict | None = None) -> Flask:
     return app
 
 
-__all__ = ["create_app", "Path"]
+__all__ = ["create_app"]
