@@ -141,3 +141,79 @@ def test_kept_message_is_answered_when_rasa_is_back_and_the_widget_polls(app, cl
     app.extensions["chat"].rasa = RasaBack()
     msgs = client.get(f"/api/conversations/{conv}/messages?after=0", headers=h).get_json()["messages"]
     assert [m["text"] for m in msgs if m["from"] == "bot"] == ["答复：老板欠我工资"]
+
+
+def test_a_lease_left_by_a_killed_request_expires(app, client):
+    """A request that died while forwarding leaves the conversation leased; once the lease is
+    over, the kept message is answered by the next request instead of waiting for ever."""
+    import datetime as dt
+
+    from web.models import Conversation, utcnow
+
+    conv, h = start(client)
+    svc = app.extensions["chat"]
+    sessions = svc.sessions
+    with sessions() as s:
+        s.get(Conversation, conv).drain_until = utcnow() - dt.timedelta(seconds=1)
+        s.commit()
+
+    class RasaBack:  # stand-in for Rasa's REST reply (service level only)
+        timeout = 1.0
+
+        def ping(self):
+            return True
+
+        def send(self, sender, message):
+            return [{"text": f"答复：{message}"}]
+
+    svc.rasa = RasaBack()
+    msgs = client.post(f"/api/conversations/{conv}/messages", json={"text": "老板欠我工资"},
+                       headers=h).get_json()["messages"]
+    assert [m["text"] for m in msgs] == ["答复：老板欠我工资"]
+    with sessions() as s:
+        assert s.get(Conversation, conv).drain_until is None  # released after answering
+
+
+def test_a_request_that_finds_the_lease_taken_does_not_call_rasa(app, client):
+    import datetime as dt
+
+    from web.models import Conversation, utcnow
+
+    conv, h = start(client)
+    svc = app.extensions["chat"]
+    calls = []
+
+    class CountingRasa:
+        timeout = 0.2  # the waiting request gives up after 2 x 0.2 + 5 s and keeps the message
+
+        def ping(self):
+            return True
+
+        def send(self, sender, message):
+            calls.append(message)
+            return [{"text": "答复"}]
+
+    svc.rasa = CountingRasa()
+    with svc.sessions() as s:  # another request holds the conversation
+        s.get(Conversation, conv).drain_until = utcnow() + dt.timedelta(minutes=5)
+        s.commit()
+    r = client.post(f"/api/conversations/{conv}/messages", json={"text": "在吗"}, headers=h)
+    assert r.status_code == 200 and r.get_json()["messages"] == [] and calls == []
+    with svc.sessions() as s:
+        kept = s.query(Message).filter_by(conversation_id=conv, sender="resident").one()
+        assert kept.status == "pending" and kept.text == "在吗"
+
+
+def test_a_database_of_schema_version_1_is_migrated(tmp_path):
+    from sqlalchemy import inspect, text
+
+    from web.db import make_engine, migrate
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    assert migrate(engine) == 2
+    with engine.begin() as conn:  # make it look like a database written by schema version 1
+        conn.execute(text("ALTER TABLE conversations DROP COLUMN drain_until"))
+        conn.execute(text("DELETE FROM schema_version WHERE version = 2"))
+    assert "drain_until" not in {c["name"] for c in inspect(engine).get_columns("conversations")}
+    assert migrate(engine) == 2
+    assert "drain_until" in {c["name"] for c in inspect(engine).get_columns("conversations")}

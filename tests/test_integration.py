@@ -76,3 +76,26 @@ def test_handoff_pauses_the_bot_and_keeps_later_messages(stack):
     assert say(stack, conv, h, text="我的情况是这样的，公司欠了我两个月工资") == []
     r = requests.get(f"{stack.url}/api/conversations/{conv}/messages?after=0", headers=h, timeout=10)
     assert r.json()["messages"][-1]["text"].startswith("我的情况是这样的")
+
+
+def test_messages_sent_at_the_same_instant_reach_rasa_once_each_in_stored_order(stack):
+    """Three requests of one conversation at once: each message is one Rasa turn, not two."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    conv, h = new_conversation(stack)
+    texts = ["你好", "老板欠我两个月工资不给怎么办", "谢谢"]
+    with ThreadPoolExecutor(len(texts)) as pool:
+        answered = list(pool.map(lambda t: say(stack, conv, h, text=t), texts))
+    assert all(answered), "every request gets the replies to its own message"
+    tracker = requests.get(f"http://127.0.0.1:{stack.ports['rasa']}/conversations/{conv}/tracker",
+                           timeout=10).json()
+    heard = [e["text"] for e in tracker["events"] if e["event"] == "user"]
+    history = requests.get(f"{stack.url}/api/conversations/{conv}/messages?after=0", headers=h,
+                           timeout=10).json()["messages"]
+    stored = [m["text"] for m in history if m["from"] == "resident"]
+    assert sorted(heard) == sorted(texts)
+    assert heard == stored
+    # every resident message is followed by the bot's answer to it
+    senders = [m["from"] for m in history]
+    assert senders[0] == "resident" and senders[-1] == "bot"
+    assert "resident,resident" not in ",".join(senders)

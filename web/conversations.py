@@ -10,6 +10,7 @@ import datetime as dt
 import hashlib
 import hmac
 import secrets
+import time
 import uuid
 
 from sqlalchemy import func, select, update
@@ -106,9 +107,11 @@ class ChatService:
             msg = Message(conversation_id=conv_id, sender="resident", text=text, payload=payload,
                           status="paused" if paused else "pending")
             s.add(msg)
+            s.flush()
+            msg_id = msg.id
         if paused:
             return []
-        return self.drain(conv_id)
+        return self.drain(conv_id, mine=msg_id)
 
     def retry_pending(self, conv_id: str) -> None:
         """Answer kept messages now if Rasa answers again (called when the widget polls)."""
@@ -118,22 +121,83 @@ class ChatService:
         if waiting and self.rasa.ping():
             self.drain(conv_id)
 
-    def drain(self, conv_id: str) -> list[dict]:
-        """Answer the conversation's pending messages in order; returns the replies made."""
+    # -- forwarding to Rasa, one request per conversation at a time --------------------------------
+    def _lease_seconds(self) -> float:
+        return 2 * float(getattr(self.rasa, "timeout", 30.0)) + 5
+
+    def _take_lease(self, conv_id: str) -> bool:
+        """Atomically become the one request forwarding this conversation (a single-row UPDATE
+        with a condition: SQLite and PostgreSQL both let only one of two racing requests win).
+        A lease left by a killed process expires, so its pending messages are answered later."""
+        now = utcnow()
+        with session_scope(self.sessions) as s:
+            return bool(s.execute(
+                update(Conversation).where(
+                    Conversation.id == conv_id,
+                    (Conversation.drain_until.is_(None)) | (Conversation.drain_until < now))
+                .values(drain_until=now + dt.timedelta(seconds=self._lease_seconds()))
+                .execution_options(synchronize_session=False)).rowcount)
+
+    def _renew_lease(self, conv_id: str) -> None:
+        with session_scope(self.sessions) as s:
+            s.execute(update(Conversation).where(Conversation.id == conv_id)
+                      .values(drain_until=utcnow() + dt.timedelta(seconds=self._lease_seconds()))
+                      .execution_options(synchronize_session=False))
+
+    def _release_lease(self, conv_id: str) -> None:
+        with session_scope(self.sessions) as s:
+            s.execute(update(Conversation).where(Conversation.id == conv_id)
+                      .values(drain_until=None).execution_options(synchronize_session=False))
+
+    def _first_pending(self, conv_id: str) -> Message | None:
+        with self.sessions() as s:
+            return s.scalars(select(Message).where(
+                Message.conversation_id == conv_id, Message.status == "pending")
+                .order_by(Message.id).limit(1)).first()
+
+    def _replies_to(self, conv_id: str, msg_id: int) -> list[dict]:
+        """What was said after one resident message, up to the resident's next one."""
+        out = []
+        for m in self.history(conv_id, after=msg_id):
+            if m["from"] == "resident":
+                break
+            out.append(m)
+        return out
+
+    def drain(self, conv_id: str, mine: int | None = None) -> list[dict]:
+        """Answer the conversation's pending messages in order; returns the replies made.
+
+        Only the request holding the conversation's lease talks to Rasa, so a message is never
+        sent twice when two requests of one conversation arrive together. A request that finds
+        the lease taken waits for its own message (``mine``) to be answered by the holder."""
         out: list[dict] = []
+        give_up = time.monotonic() + self._lease_seconds()
         while True:
-            with self.sessions() as s:
-                pending = s.scalars(select(Message).where(
-                    Message.conversation_id == conv_id, Message.status == "pending")
-                    .order_by(Message.id).limit(1)).first()
-            if pending is None:
-                return out
+            if not self._take_lease(conv_id):
+                if mine is None:
+                    return out  # a poll: the holder answers everything pending
+                with self.sessions() as s:
+                    status = s.get(Message, mine).status
+                if status != "pending":
+                    return out + self._replies_to(conv_id, mine)
+                if time.monotonic() > give_up:
+                    return out  # kept as pending; the next poll or message answers it
+                time.sleep(0.05)
+                continue
             try:
-                replies = self.rasa.send(conv_id, pending.payload or pending.text)
-            except RasaUnavailable:
-                self._count_attempt(pending.id)
-                return out + [self._notice(conv_id)]
-            out.extend(self._store_replies(conv_id, pending.id, replies))
+                while (pending := self._first_pending(conv_id)) is not None:
+                    try:
+                        replies = self.rasa.send(conv_id, pending.payload or pending.text)
+                    except RasaUnavailable:
+                        self._count_attempt(pending.id)
+                        return out + [self._notice(conv_id)]
+                    out.extend(self._store_replies(conv_id, pending.id, replies))
+                    self._renew_lease(conv_id)
+            finally:
+                self._release_lease(conv_id)
+            # a message stored between our last look and the release is answered in the next round
+            if self._first_pending(conv_id) is None:
+                return out
 
     def _store_replies(self, conv_id: str, msg_id: int, replies: list[dict]) -> list[dict]:
         stored = []

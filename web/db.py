@@ -15,8 +15,14 @@ def _v1(conn) -> None:
                                            if t.name != "schema_version"])
 
 
+def _v2(conn) -> None:
+    # the per-conversation lease of ChatService.drain (a database made by v1 of this code lacks it)
+    if "drain_until" not in {c["name"] for c in inspect(conn).get_columns("conversations")}:
+        conn.execute(text("ALTER TABLE conversations ADD COLUMN drain_until TIMESTAMP"))
+
+
 # Each migration moves the schema up by one version. Never edit one that has shipped: add another.
-MIGRATIONS = {1: _v1}
+MIGRATIONS = {1: _v1, 2: _v2}
 
 
 def make_engine(url: str) -> Engine:

@@ -25,6 +25,9 @@ class Conversation(Base):
     priority: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    # while set and in the future, one request is forwarding this conversation's pending
+    # messages to Rasa; others wait instead of sending the same message a second time
+    drain_until: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
 
 
 class Message(Base):

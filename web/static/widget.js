@@ -56,8 +56,10 @@
   });
   var input = panel.querySelector("textarea");
 
+  var seen = {};  // seq -> true: a reply can arrive both with a post and with a poll
   function add(m) {
-    if (m.seq) lastSeq = Math.max(lastSeq, m.seq);
+    if (m.seq && seen[m.seq]) return;
+    if (m.seq) { seen[m.seq] = true; lastSeq = Math.max(lastSeq, m.seq); }
     var div = document.createElement("div");
     div.className = "lb-msg lb-" + (m.from === "resident" ? "resident" : m.from === "system" ? "system" : "bot");
     div.textContent = m.text || "";
