@@ -67,8 +67,12 @@ class SentenceTransformerEncoder:
         from sentence_transformers import SentenceTransformer
 
         self._model = SentenceTransformer(path, device="cpu", local_files_only=True)
-        self.dim = int(self._model.get_sentence_embedding_dimension())
-        self.id = f"st:{os.path.basename(os.path.normpath(path))}"
+        dim = getattr(self._model, "get_embedding_dimension", None) \
+            or self._model.get_sentence_embedding_dimension
+        self.dim = int(dim())
+        # the folder and its parent: packaged models often sit in a folder called just "model"
+        parent, name = os.path.split(os.path.normpath(path))
+        self.id = f"st:{os.path.basename(parent)}/{name}"
 
     def encode_docs(self, texts):
         if not texts:
