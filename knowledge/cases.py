@@ -20,7 +20,7 @@ REQUIRED_CASE_IDS = ("divorce", "child_support", "bride_price", "inheritance", "
 CASE_KEYS = {"id", "domain", "title", "description", "keywords", "facts", "rules", "amounts",
              "deadlines", "next_steps", "documents", "uncertainties", "escalate_when", LINE_KEY}
 FACT_KEYS = {"key", "type", "required", "question", "help", "min", "max", "choices", "ask_if",
-             "default", "example", LINE_KEY}
+             "default", "example", "about_violence", "names", LINE_KEY}
 
 
 @dataclass
@@ -36,6 +36,11 @@ class Fact:
     ask_if: str | None = None
     default: object = None
     example: str = ""
+    # the question asks about violence, so an answer that speaks of past violence (他打过我) is an
+    # answer, not an emergency; danger happening now still interrupts (knowledge/safety.yml)
+    about_violence: bool = False
+    # words a resident names this fact by when correcting it (工资说错了，是七千)
+    names: list[str] = field(default_factory=list)
     line: int | None = None
 
 
@@ -131,11 +136,19 @@ def parse_case(raw, path: Path) -> CaseType:
                           required=bool(f.get("required", True)), help=str(f.get("help", "")),
                           min=f.get("min"), max=f.get("max"), choices=choices,
                           ask_if=f.get("ask_if"), default=f.get("default"),
-                          example=str(f.get("example", "")), line=fl))
+                          example=str(f.get("example", "")),
+                          about_violence=bool(f.get("about_violence", False)),
+                          names=[str(n) for n in f.get("names") or []], line=fl))
     keys = [f.key for f in facts]
     dupes = {k for k in keys if keys.count(k) > 1}
     if dupes:
         raise KnowledgeError(path, line, f"duplicate fact keys {sorted(dupes)}")
+    named: dict[str, str] = {}
+    for f in facts:
+        for n in f.names:
+            if named.setdefault(n, f.key) != f.key:
+                raise KnowledgeError(path, f.line, f"fact {f.key}: name {n!r} also names "
+                                                   f"{named[n]}; a correction could not tell them apart")
     names = set(keys) | {"today"}
     for f in facts:
         _expr(f.ask_if, path, f.line, names)

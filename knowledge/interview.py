@@ -92,15 +92,24 @@ def handle(case: CaseType, facts: dict, text: str, *, today: dt.date | None = No
     facts = dict(facts)
     text = (text or "").strip()
     w = words()
-    if safety.detect(text):
+    current = case.fact(asked) if asked else next_fact(case, facts)
+    danger = safety.detect(text)
+    if danger and not (danger == safety.ABUSE and current is not None and current.about_violence):
         return Turn("danger", facts)
     if text in w["cancel_words"]:
         return Turn("cancel", facts, w["cancelled"])
     if text in w["handoff_words"]:
         return Turn("handoff", facts)
-    current = case.fact(asked) if asked else next_fact(case, facts)
     if current is None:
         return Turn("answered", facts)
+    named = _named_correction(case, facts, current, text)
+    if named is not None:
+        f, rest = named
+        try:
+            value = _parse(f, rest, today)
+        except parse.ParseError as exc:
+            return Turn("invalid", facts, str(exc), fact=current.key)
+        return _apply_correction(case, facts, current, f, value)
     rest = parse.correction(text)
     if rest:
         # a correction of the current question, or of an earlier answer (latest first)
@@ -109,14 +118,7 @@ def handle(case: CaseType, facts: dict, text: str, *, today: dt.date | None = No
                 value = _parse(f, rest, today)
             except parse.ParseError:
                 continue
-            facts[f.key] = value
-            # answers to questions that no longer apply are dropped
-            keep = {x.key for x in applicable(case, facts)}
-            facts = {k: v for k, v in facts.items() if k in keep}
-            if f.key == current.key:
-                return Turn("answered", facts, fact=f.key)
-            return Turn("corrected", facts, w["corrected"].format(question=f.question.rstrip("？?"),
-                                                                  value=show(f, value)), fact=f.key)
+            return _apply_correction(case, facts, current, f, value)
         return Turn("invalid", facts, w["correction_not_understood"], fact=current.key)
     try:
         value = _parse(current, text, today)
@@ -126,6 +128,35 @@ def handle(case: CaseType, facts: dict, text: str, *, today: dt.date | None = No
         return Turn("invalid", facts, str(exc), fact=current.key)
     facts[current.key] = value
     return Turn("answered", facts, fact=current.key)
+
+
+def _apply_correction(case: CaseType, facts: dict, current: Fact, f: Fact, value) -> Turn:
+    facts = {**facts, f.key: value}
+    # answers to questions that no longer apply are dropped
+    keep = {x.key for x in applicable(case, facts)}
+    facts = {k: v for k, v in facts.items() if k in keep}
+    if f.key == current.key:
+        return Turn("answered", facts, fact=f.key)
+    return Turn("corrected", facts, words()["corrected"].format(question=f.question.rstrip("？?"),
+                                                                value=show(f, value)), fact=f.key)
+
+
+def _named_correction(case: CaseType, facts: dict, current: Fact, text: str):
+    """"工资说错了，是七千", "不对，入职时间是2019年3月": (the fact named, its new answer), when the
+    text corrects an answer given (or the question being asked) and names it; otherwise None."""
+    best: tuple[Fact, str] | None = None
+    for f in applicable(case, facts):
+        if f.key not in facts and f.key != current.key:
+            continue
+        for name in f.names:
+            if name in text and (best is None or len(name) > len(best[1])):
+                best = (f, name)
+    if best is None:
+        return None
+    f, name = best
+    start = text.index(name)
+    rest = parse.correction((text[:start] + "，" + text[start + len(name):].lstrip("的")).strip("，"))
+    return (f, rest) if rest else None
 
 
 def typed_facts(facts: dict) -> dict:

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import functools
+import re
+import unicodedata
 from pathlib import Path
 
 import yaml
@@ -15,8 +17,13 @@ def _load(path: str) -> dict:
     return yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
 
 
-def _patterns(path: str) -> dict[str, tuple[str, ...]]:
-    return {kind: tuple(words) for kind, words in (_load(path).get("patterns") or {}).items()}
+@functools.lru_cache(maxsize=4)
+def _patterns(path: str) -> tuple[tuple[str, re.Pattern], ...]:
+    """(kind, one compiled alternation of the kind's expressions), in file order."""
+    out = []
+    for kind, exprs in (_load(path).get("patterns") or {}).items():
+        out.append((kind, re.compile("|".join(f"(?:{e})" for e in exprs))))
+    return tuple(out)
 
 
 def guidance(path: Path | None = None) -> str:
@@ -26,10 +33,15 @@ def guidance(path: Path | None = None) -> str:
     return tidy(_load(str(path or DEFAULT))["guidance"])
 
 
+# violence spoken of in general or in the past: an answer to a question about violence
+ABUSE = "abuse"
+
+
 def detect(text: str, path: Path | None = None) -> str | None:
-    """The kind of danger the text speaks of (violence, threat, self_harm, danger), or None."""
-    pats = _patterns(str(path or DEFAULT))
-    for kind, words in pats.items():
-        if any(w in text for w in words):
+    """The kind of danger the text speaks of (violence, threat, confinement, self_harm, help,
+    missing_or_neglect, sexual, or ``abuse`` for violence in general), or None."""
+    text = unicodedata.normalize("NFKC", text or "")
+    for kind, pattern in _patterns(str(path or DEFAULT)):
+        if pattern.search(text):
             return kind
     return None

@@ -213,7 +213,9 @@ def test_a_database_of_schema_version_1_is_migrated(tmp_path):
     assert migrate(engine) == 2
     with engine.begin() as conn:  # make it look like a database written by schema version 1
         conn.execute(text("ALTER TABLE conversations DROP COLUMN drain_until"))
+        conn.execute(text("ALTER TABLE messages DROP COLUMN reply_to"))
         conn.execute(text("DELETE FROM schema_version WHERE version = 2"))
     assert "drain_until" not in {c["name"] for c in inspect(engine).get_columns("conversations")}
     assert migrate(engine) == 2
     assert "drain_until" in {c["name"] for c in inspect(engine).get_columns("conversations")}
+    assert "reply_to" in {c["name"] for c in inspect(engine).get_columns("messages")}

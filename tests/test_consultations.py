@@ -95,3 +95,22 @@ def test_danger_mid_form_gives_emergency_guidance_and_priority_handoff(stack):
     text = "\n".join(m["text"] for m in msgs)
     assert "110" in text and "12338" in text
     assert send(stack, conv, h, text="我现在躲在邻居家") == []   # now routed to a person
+
+
+def test_a_reply_the_model_takes_for_a_new_start_keeps_the_case_going(stack):
+    """Typed in the middle of a case, "帮我算算赔偿" reads like a request to start a case; with no
+    other case type named it is handled as the reply to the current question: nothing is asked
+    twice. A button for another case type still switches."""
+    case = CASES["unlawful_dismissal"]
+    conv, h = start(stack)
+    send(stack, conv, h, payload='/start_case{"case_type": "unlawful_dismissal"}', title=case.title)
+    send(stack, conv, h, text="八千")
+    msgs = send(stack, conv, h, text="帮我算算赔偿")
+    text = "\n".join(m["text"] for m in msgs)
+    assert case.facts[0].question not in text, text     # not back to question 1
+    assert asked_fact(case, msgs) is not None, text
+    assert asked_fact(case, msgs).key == "start_date"   # the same question again
+    msgs = send(stack, conv, h, text="2020年3月1日")
+    assert asked_fact(case, msgs).key == "end_date"
+    msgs = send(stack, conv, h, payload='/start_case{"case_type": "divorce"}', title="离婚")
+    assert asked_fact(CASES["divorce"], msgs) is not None

@@ -81,3 +81,37 @@ def test_every_case_type_has_askable_questions_with_buttons_for_choices(case_id)
     assert fact.question in text and any(b["title"] == "算了" for b in buttons)
     if fact.type == "choice":
         assert len(buttons) >= len(fact.choices) + 1
+
+
+@pytest.mark.parametrize("text,key,value", [
+    ("工资说错了，是七千", "monthly_wage", 7000.0),
+    ("不对，工资是七千", "monthly_wage", 7000.0),
+    ("入职时间不对，应该是2019年3月", "start_date", "2019-03-01"),
+    ("不对，入职是2019年3月1号", "start_date", "2019-03-01"),
+])
+def test_a_correction_that_names_its_fact_changes_that_fact(text, key, value):
+    case, facts = run("unlawful_dismissal", ["八千", "2020年3月1日"])   # now asked: end_date
+    turn = interview.handle(case, facts, text, today=TODAY)
+    assert turn.kind == "corrected" and turn.facts[key] == value
+    assert interview.next_fact(case, turn.facts).key == "end_date"  # and the question goes on
+
+
+def test_a_named_correction_is_not_taken_by_the_current_question_of_the_same_type():
+    """Asked for the days in hospital, the resident corrects the medical costs: by its type the
+    new amount would fit the current money question, by its name it belongs to the costs."""
+    case, facts = CASES["traffic_injury"], {}
+    while (fact := interview.next_fact(case, facts)).key != "hospital_days":
+        facts[fact.key] = (fact.choices[0]["value"] if fact.type == "choice" else
+                           False if fact.type == "boolean" else
+                           "2026-10-01" if fact.type == "date" else fact.example or 1)
+    assert facts["medical_costs"] != 23000
+    turn = interview.handle(case, facts, "医疗费说错了，应该是两万三", today=TODAY)
+    assert turn.kind == "corrected" and turn.facts["medical_costs"] == 23000
+    assert "hospital_days" not in turn.facts
+
+
+def test_a_plain_answer_that_mentions_another_fact_is_not_a_correction():
+    case, facts = run("unlawful_dismissal", ["八千", "2020年3月1日", "2023年5月1号"])
+    turn = interview.handle(case, facts, "没有理由就让我走了，工资也没结", today=TODAY)
+    assert turn.kind == "answered" and turn.facts["monthly_wage"] == 8000.0
+    assert turn.facts["termination"] == "unlawful"

@@ -43,6 +43,8 @@ def message_json(m: Message) -> dict:
     out = {"seq": m.id, "from": m.sender, "text": m.text, "buttons": m.buttons or []}
     if m.report_url:
         out["report_url"] = m.report_url
+    if m.reply_to:
+        out["reply_to"] = m.reply_to
     return out
 
 
@@ -156,13 +158,12 @@ class ChatService:
                 .order_by(Message.id).limit(1)).first()
 
     def _replies_to(self, conv_id: str, msg_id: int) -> list[dict]:
-        """What was said after one resident message, up to the resident's next one."""
-        out = []
-        for m in self.history(conv_id, after=msg_id):
-            if m["from"] == "resident":
-                break
-            out.append(m)
-        return out
+        """What the bot (or the offline notice) said in answer to one resident message."""
+        with self.sessions() as s:
+            rows = s.scalars(select(Message).where(Message.conversation_id == conv_id,
+                                                   Message.reply_to == msg_id)
+                             .order_by(Message.id)).all()
+        return [message_json(m) for m in rows]
 
     def drain(self, conv_id: str, mine: int | None = None) -> list[dict]:
         """Answer the conversation's pending messages in order; returns the replies made.
@@ -190,13 +191,20 @@ class ChatService:
                         replies = self.rasa.send(conv_id, pending.payload or pending.text)
                     except RasaUnavailable:
                         self._count_attempt(pending.id)
-                        return out + [self._notice(conv_id)]
+                        return out + [self._notice(conv_id, pending.id)]
                     out.extend(self._store_replies(conv_id, pending.id, replies))
                     self._renew_lease(conv_id)
             finally:
                 self._release_lease(conv_id)
             # a message stored between our last look and the release is answered in the next round
             if self._first_pending(conv_id) is None:
+                if mine is None:
+                    return out
+                # replies to later messages belong to the requests that sent them (they wait);
+                # ours may have been answered by another request just before we took the lease
+                out = [m for m in out if m.get("reply_to", 0) <= mine]
+                if not any(m.get("reply_to") == mine for m in out):
+                    out += self._replies_to(conv_id, mine)
                 return out
 
     def _store_replies(self, conv_id: str, msg_id: int, replies: list[dict]) -> list[dict]:
@@ -225,7 +233,7 @@ class ChatService:
                     stored[-1].report_url = report_url
                     continue
                 m = Message(conversation_id=conv_id, sender="bot", text=text,
-                            buttons=buttons or None, report_url=report_url)
+                            buttons=buttons or None, report_url=report_url, reply_to=msg_id)
                 if m.text or buttons or m.report_url:
                     s.add(m)
                     stored.append(m)
@@ -253,9 +261,10 @@ class ChatService:
             if msg.attempts >= MAX_ATTEMPTS:
                 msg.status = "failed"
 
-    def _notice(self, conv_id: str) -> dict:
+    def _notice(self, conv_id: str, msg_id: int) -> dict:
         with session_scope(self.sessions) as s:
-            m = Message(conversation_id=conv_id, sender="system", text=OFFLINE_NOTICE)
+            m = Message(conversation_id=conv_id, sender="system", text=OFFLINE_NOTICE,
+                        reply_to=msg_id)
             s.add(m)
             s.flush()
             return message_json(m)

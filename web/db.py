@@ -16,9 +16,14 @@ def _v1(conn) -> None:
 
 
 def _v2(conn) -> None:
-    # the per-conversation lease of ChatService.drain (a database made by v1 of this code lacks it)
-    if "drain_until" not in {c["name"] for c in inspect(conn).get_columns("conversations")}:
+    """The per-conversation lease of ChatService.drain and the pairing of replies with the
+    message they answer (a database made by v1 of this code lacks both)."""
+    columns = {(t, c["name"]) for t in ("conversations", "messages")
+               for c in inspect(conn).get_columns(t)}
+    if ("conversations", "drain_until") not in columns:
         conn.execute(text("ALTER TABLE conversations ADD COLUMN drain_until TIMESTAMP"))
+    if ("messages", "reply_to") not in columns:
+        conn.execute(text("ALTER TABLE messages ADD COLUMN reply_to INTEGER"))
 
 
 # Each migration moves the schema up by one version. Never edit one that has shipped: add another.

@@ -43,6 +43,9 @@ class Message(Base):
     # resident messages: pending (stored, not yet answered) | answered | paused (routed to a
     # person) | failed (Rasa could not answer it after several tries; kept for the mediators)
     status: Mapped[str] = mapped_column(String(10), default="answered")
+    # bot and system messages: the resident message they answer (replies to messages sent at the
+    # same instant are stored after all of them, so the order of ids alone does not pair them)
+    reply_to: Mapped[int | None] = mapped_column(Integer, nullable=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
 

@@ -31,8 +31,19 @@ class ActionStartCase(Action):
         return "action_start_case"
 
     def run(self, dispatcher, tracker, domain):
-        case_id = next(tracker.get_latest_entity_values("case_type"), None) \
-            or tracker.get_slot("case_type")
+        named = next(tracker.get_latest_entity_values("case_type"), None)
+        if named not in get_case_types() and named not in ("marriage", "traffic", "labor"):
+            named = None  # "帮我算算赔偿": 赔偿 names no case type
+        text = tracker.latest_message.get("text") or ""
+        current = _case(tracker)
+        if current is not None and tracker.get_slot("current_fact") and named in (None, current.id) \
+                and not text.startswith("/"):
+            # in the middle of a case the model heard "start a case" without another case type
+            # named (责任划得不公平, 帮我算算赔偿): that is a reply to the question, not a new start
+            slots = {"case_type": current.id,
+                     **take_answer(dispatcher, tracker, domain, current, text)}
+            return [SlotSet(k, v) for k, v in slots.items()]
+        case_id = named or tracker.get_slot("case_type")
         case = get_case_types().get(case_id or "")
         if case is None and case_id in ("marriage", "traffic", "labor"):
             # "帮我分析一下离婚": the word names a domain; offer its case types
@@ -67,6 +78,39 @@ class ActionAskFactAnswer(Action):
         return [SlotSet("current_fact", fact.key)]
 
 
+def take_answer(dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict, case,
+                text: str) -> dict:
+    """One reply to the case's current question, understood by knowledge.interview: the slots
+    to set (``fact_answer`` DONE when the case is complete, cancelled or handed over)."""
+    turn = interview.handle(case, _facts(tracker), text, today=dt.date.today(),
+                            asked=tracker.get_slot("current_fact"))
+    if turn.kind == "danger":
+        from .actions import safety_events
+
+        safety_events(dispatcher)
+        return {"fact_answer": DONE, "case_facts": turn.facts, "case_type": None}
+    if turn.kind == "cancel":
+        dispatcher.utter_message(text=turn.message)
+        from .actions import ActionGreet
+
+        ActionGreet().run(dispatcher, tracker, domain)
+        return {"fact_answer": DONE, "case_type": None, "case_facts": {}}
+    if turn.kind == "handoff":
+        from .actions import self_handoff
+
+        self_handoff(dispatcher, priority=False)
+        return {"fact_answer": DONE, "case_type": None}
+    if turn.kind == "question":
+        result = get_retriever().ask(text)
+        dispatcher.utter_message(text=answer_text(result))
+        dispatcher.utter_message(text=interview.words()["resume"])
+        return {"fact_answer": None}
+    if turn.kind in ("invalid", "corrected") and turn.message:
+        dispatcher.utter_message(text=turn.message)
+    more = interview.next_fact(case, turn.facts) is not None
+    return {"case_facts": turn.facts, "fact_answer": None if more else DONE}
+
+
 class ValidateCaseForm(FormValidationAction):
     def name(self) -> str:
         return "validate_case_form"
@@ -76,34 +120,9 @@ class ValidateCaseForm(FormValidationAction):
         case = _case(tracker)
         if case is None:
             return {"fact_answer": DONE}
-        text = str(value or "")
-        turn = interview.handle(case, _facts(tracker), text, today=dt.date.today(),
-                                asked=tracker.get_slot("current_fact"))
-        if turn.kind == "danger":
-            from .actions import safety_events
-
-            safety_events(dispatcher)
-            return {"fact_answer": DONE, "case_facts": turn.facts, "case_type": None}
-        if turn.kind == "cancel":
-            dispatcher.utter_message(text=turn.message)
-            from .actions import ActionGreet
-
-            ActionGreet().run(dispatcher, tracker, domain)
-            return {"fact_answer": DONE, "case_type": None, "case_facts": {}}
-        if turn.kind == "handoff":
-            from .actions import self_handoff
-
-            self_handoff(dispatcher, priority=False)
-            return {"fact_answer": DONE, "case_type": None}
-        if turn.kind == "question":
-            result = get_retriever().ask(text)
-            dispatcher.utter_message(text=answer_text(result))
-            dispatcher.utter_message(text=interview.words()["resume"])
+        if value is None:  # the slot was cleared (a new question), not answered
             return {"fact_answer": None}
-        if turn.kind in ("invalid", "corrected") and turn.message:
-            dispatcher.utter_message(text=turn.message)
-        more = interview.next_fact(case, turn.facts) is not None
-        return {"case_facts": turn.facts, "fact_answer": None if more else DONE}
+        return take_answer(dispatcher, tracker, domain, case, str(value))
 
 
 class ActionFinishCase(Action):
@@ -142,8 +161,8 @@ class ActionCancelCase(Action):
         return "action_cancel_case"
 
     def run(self, dispatcher, tracker, domain):
-        return [ActiveLoop(None), SlotSet("requested_slot", None), SlotSet("fact_answer", None),
-                SlotSet("current_fact", None)]
+        # current_fact stays: action_start_case may find the resident was answering it
+        return [ActiveLoop(None), SlotSet("requested_slot", None), SlotSet("fact_answer", None)]
 
 
 __all__ = ["ActionStartCase", "ActionAskFactAnswer", "ValidateCaseForm", "ActionFinishCase",

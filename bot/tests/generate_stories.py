@@ -40,8 +40,8 @@ def answers_for(case, answers) -> list[str]:
 
 def story(name: str, case_id: str, turns: list[tuple[str, str]], ending: list) -> dict:
     steps: list = [{"intent": "start_case", "entities": [{"case_type": case_id}]},
-                   {"slot_was_set": [{"case_type": case_id}]},
-                   {"action": "action_start_case"}, {"action": "case_form"},
+                   {"action": "action_start_case"},
+                   {"slot_was_set": [{"case_type": case_id}]}, {"action": "case_form"},
                    {"active_loop": "case_form"}]
     for intent, _text in turns:
         steps += [{"intent": intent}, {"action": "case_form"}]
