@@ -8,6 +8,7 @@ import pytest
 import requests
 import yaml
 
+from knowledge import interview
 from knowledge.cases import load_case_types
 
 pytestmark = pytest.mark.integration
@@ -114,3 +115,24 @@ def test_a_reply_the_model_takes_for_a_new_start_keeps_the_case_going(stack):
     assert asked_fact(case, msgs).key == "end_date"
     msgs = send(stack, conv, h, payload='/start_case{"case_type": "divorce"}', title="离婚")
     assert asked_fact(CASES["divorce"], msgs) is not None
+
+
+@pytest.mark.parametrize("accept", ["好的", "帮我算算"])
+def test_yes_to_the_offer_after_an_answer_starts_that_case(stack, retriever, accept):
+    question = "老板跑路了，欠我们三个月工资找谁要"
+    offered = retriever.ask(question)["case_type"]
+    assert offered in CASES
+    conv, h = start(stack)
+    msgs = send(stack, conv, h, text=question)
+    assert any(b["title"].startswith("帮我分析") for m in msgs for b in m["buttons"])
+    msgs = send(stack, conv, h, text=accept)
+    first = interview.next_fact(CASES[offered], {})
+    assert first.question in "\n".join(m["text"] for m in msgs)
+
+
+def test_no_to_the_offer_is_acknowledged_and_nothing_starts(stack):
+    conv, h = start(stack)
+    send(stack, conv, h, text="老板跑路了，欠我们三个月工资找谁要")
+    msgs = send(stack, conv, h, text="不用了")
+    text = "\n".join(m["text"] for m in msgs)
+    assert "不分析了" in text and "第1题" not in text

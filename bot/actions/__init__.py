@@ -1,8 +1,8 @@
 """Rasa custom actions (run by rasa-sdk in the app virtualenv)."""
 from .actions import ActionAnswerQuestion, ActionDomainMenu, ActionGreet, ActionHandoff, ActionSafety
 from .case_form import (ActionAskFactAnswer, ActionCancelCase, ActionFinishCase, ActionStartCase,
-                        ValidateCaseForm)
+                        ActionYesNo, ValidateCaseForm)
 
 __all__ = ["ActionAnswerQuestion", "ActionDomainMenu", "ActionGreet", "ActionHandoff",
            "ActionSafety", "ActionAskFactAnswer", "ActionCancelCase", "ActionFinishCase",
-           "ActionStartCase", "ValidateCaseForm"]
+           "ActionStartCase", "ActionYesNo", "ValidateCaseForm"]

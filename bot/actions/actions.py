@@ -30,8 +30,11 @@ class ActionAnswerQuestion(Action):
         buttons += [{"title": "转人工", "payload": "/handoff"},
                     {"title": "回到菜单", "payload": "/greet"}]
         dispatcher.utter_message(text=answer_text(result), buttons=buttons)
-        events: list[Any] = [SlotSet("domain", result["domain"])] \
-            if result["domain"] in ("marriage", "traffic", "labor") else []
+        offered = result["case_type"] if buttons and buttons[0]["title"].startswith("帮我分析") \
+            else None
+        events: list[Any] = [SlotSet("offered_case", offered)]
+        if result["domain"] in ("marriage", "traffic", "labor"):
+            events.append(SlotSet("domain", result["domain"]))
         if result.get("escalate"):
             from knowledge import safety
 

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import ActiveLoop, SlotSet
+from rasa_sdk.events import ActiveLoop, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from knowledge import interview
@@ -43,7 +43,7 @@ class ActionStartCase(Action):
             slots = {"case_type": current.id,
                      **take_answer(dispatcher, tracker, domain, current, text)}
             return [SlotSet(k, v) for k, v in slots.items()]
-        case_id = named or tracker.get_slot("case_type")
+        case_id = named or tracker.get_slot("offered_case") or tracker.get_slot("case_type")
         case = get_case_types().get(case_id or "")
         if case is None and case_id in ("marriage", "traffic", "labor"):
             # "帮我分析一下离婚": the word names a domain; offer its case types
@@ -54,11 +54,34 @@ class ActionStartCase(Action):
         if case is None:
             dispatcher.utter_message(response="utter_ask_directly")
             return [ActiveLoop(None), SlotSet("case_type", None)]
-        count = len(interview.applicable(case, {}))
-        dispatcher.utter_message(text=" ".join(interview.words()["start"].format(
-            title=case.title, count=count).split()))
-        return [SlotSet("case_type", case.id), SlotSet("case_facts", {}),
-                SlotSet("current_fact", None), SlotSet("fact_answer", None)]
+        return start_events(dispatcher, case)
+
+
+def start_events(dispatcher: CollectingDispatcher, case) -> list:
+    count = len(interview.applicable(case, {}))
+    dispatcher.utter_message(text=" ".join(interview.words()["start"].format(
+        title=case.title, count=count).split()))
+    return [SlotSet("case_type", case.id), SlotSet("case_facts", {}), SlotSet("offered_case", None),
+            SlotSet("current_fact", None), SlotSet("fact_answer", None)]
+
+
+class ActionYesNo(Action):
+    """好的 / 不用 outside a case: the answer to the offer to analyse the matching case type (then
+    the case form starts), or, with nothing offered, a prompt to say what happened."""
+
+    def name(self) -> str:
+        return "action_yes_no"
+
+    def run(self, dispatcher, tracker, domain):
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        case = get_case_types().get(tracker.get_slot("offered_case") or "")
+        if case is not None and intent == "affirm":
+            return start_events(dispatcher, case) + [FollowupAction("case_form")]
+        if case is not None and intent == "deny":
+            dispatcher.utter_message(text=interview.words()["offer_declined"])
+            return [SlotSet("offered_case", None)]
+        dispatcher.utter_message(response="utter_ask_directly")
+        return []
 
 
 class ActionAskFactAnswer(Action):
@@ -165,5 +188,5 @@ class ActionCancelCase(Action):
         return [ActiveLoop(None), SlotSet("requested_slot", None), SlotSet("fact_answer", None)]
 
 
-__all__ = ["ActionStartCase", "ActionAskFactAnswer", "ValidateCaseForm", "ActionFinishCase",
-           "ActionCancelCase", "json"]
+__all__ = ["ActionStartCase", "ActionYesNo", "ActionAskFactAnswer", "ValidateCaseForm",
+           "ActionFinishCase", "ActionCancelCase", "json"]
