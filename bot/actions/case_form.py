@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -189,4 +188,4 @@ class ActionCancelCase(Action):
 
 
 __all__ = ["ActionStartCase", "ActionYesNo", "ActionAskFactAnswer", "ValidateCaseForm",
-           "ActionFinishCase", "ActionCancelCase", "json"]
+           "ActionFinishCase", "ActionCancelCase"]
