@@ -7,6 +7,7 @@ everyday answers in answers.yml. Run it after changing a case type:
 from __future__ import annotations
 
 import datetime as dt
+import re
 import sys
 from pathlib import Path
 
@@ -21,8 +22,23 @@ from knowledge.cases import load_case_types  # noqa: E402
 TODAY = dt.date(2026, 11, 22)
 
 
-def intent_of(text: str) -> str:
-    b = parse.parse_boolean(text)
+def _nlu_labels() -> dict[str, str]:
+    """Each training example's intent, by its plain text (entity markup removed)."""
+    labels = {}
+    for path in sorted((ROOT / "bot" / "data" / "nlu").glob("*.yml")):
+        for block in yaml.safe_load(path.read_text(encoding="utf-8"))["nlu"]:
+            for line in block.get("examples", "").splitlines():
+                text = re.sub(r"\[([^\]]+)\]\([^)]+\)", r"\1", line.strip()[2:].strip())
+                labels.setdefault(text, block["intent"])
+    return labels
+
+
+def intent_of(text: str, labels: dict[str, str]) -> str:
+    """The intent the NLU data gives the text; otherwise affirm/deny for a bare yes or no
+    (是的, 没有) and inform for everything else, as the labelling rules in README say."""
+    if text in labels:
+        return labels[text]
+    b = parse.parse_boolean(text) if len(text) <= 3 else None
     return "affirm" if b is True else "deny" if b is False else "inform"
 
 
@@ -61,10 +77,11 @@ class _NoAliases(yaml.SafeDumper):
 def main() -> int:
     cases = load_case_types(ROOT / "knowledge" / "cases")
     answers = yaml.safe_load((ROOT / "bot" / "tests" / "answers.yml").read_text(encoding="utf-8"))
+    labels = _nlu_labels()
     stories = []
     for cid in sorted(cases):
         texts = answers_for(cases[cid], answers.get(cid, {}))
-        turns = [(intent_of(t), t) for t in texts]
+        turns = [(intent_of(t, labels), t) for t in texts]
         stories.append(story(f"{cid}: happy path", cid, turns, FINISH))
         stories.append(story(f"{cid}: a question in the middle, then the form resumes", cid,
                              turns[:1] + [("ask_legal", "那我应该去哪里办？")] + turns[1:], FINISH))
