@@ -74,10 +74,11 @@ class HybridRetriever:
         dense = self._dense(qv, k) if self.mode != "bm25" else {}
         keyword = self._bm25(question, k) if self.mode != "dense" else {}
         rrf_k = float(self.params["rrf_k"])
+        weights = (1.0, float(self.params.get("bm25_weight", 1.0)) if dense else 1.0)
         fused: dict[int, float] = defaultdict(float)
-        for ranking in (dense, keyword):
+        for weight, ranking in zip(weights, (dense, keyword)):
             for rank, (e, _) in enumerate(sorted(ranking.items(), key=lambda x: -x[1])):
-                fused[e] += 1.0 / (rrf_k + rank + 1)
+                fused[e] += weight / (rrf_k + rank + 1)
         if self.mode == "bm25" and keyword:  # keyword-only: similarity from the top bm25 score
             top = max(keyword.values())
             dense = {e: 0.3 + 0.7 * s / top for e, s in keyword.items()}
