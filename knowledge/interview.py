@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -96,9 +97,9 @@ def handle(case: CaseType, facts: dict, text: str, *, today: dt.date | None = No
     danger = safety.detect(text)
     if danger and not (danger == safety.ABUSE and current is not None and current.about_violence):
         return Turn("danger", facts)
-    if text in w["cancel_words"]:
+    if _says_stop(text, w):
         return Turn("cancel", facts, w["cancelled"])
-    if text in w["handoff_words"]:
+    if _bare(text) in w["handoff_words"]:
         return Turn("handoff", facts)
     if current is None:
         return Turn("answered", facts)
@@ -128,6 +129,29 @@ def handle(case: CaseType, facts: dict, text: str, *, today: dt.date | None = No
         return Turn("invalid", facts, str(exc), fact=current.key)
     facts[current.key] = value
     return Turn("answered", facts, fact=current.key)
+
+
+def _bare(text: str) -> str:
+    return re.sub(r"[\s，,。.!！？?~～、…]+", "", text)
+
+
+def _says_stop(text: str, w: dict) -> bool:
+    """算了 / 算了吧 / 算了，不问了 / 换个问题: the resident wants to stop this case."""
+    bare = _bare(text)
+    if text in w["cancel_words"] or bare in w["cancel_words"]:
+        return True
+    for word in w["cancel_words"]:
+        if bare.startswith(word):
+            rest = bare[len(word):]
+            while rest:
+                tail = next((t for t in w["cancel_tails"] + w["cancel_words"]
+                             if rest.startswith(t)), None)
+                if tail is None:
+                    break
+                rest = rest[len(tail):]
+            if not rest:
+                return True
+    return False
 
 
 def _apply_correction(case: CaseType, facts: dict, current: Fact, f: Fact, value) -> Turn:

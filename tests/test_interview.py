@@ -115,3 +115,16 @@ def test_a_plain_answer_that_mentions_another_fact_is_not_a_correction():
     turn = interview.handle(case, facts, "没有理由就让我走了，工资也没结", today=TODAY)
     assert turn.kind == "answered" and turn.facts["monthly_wage"] == 8000.0
     assert turn.facts["termination"] == "unlawful"
+
+
+@pytest.mark.parametrize("text", ["算了", "算了吧", "算了，不问了", "那算了", "不想算了！", "换个问题",
+                                  "回主菜单", "取消", "算了算了", "以后再说吧"])
+def test_stopping_in_everyday_words_cancels_the_case(text):
+    case, facts = run("unlawful_dismissal", ["八千"])
+    assert interview.handle(case, facts, text, today=TODAY).kind == "cancel"
+
+
+@pytest.mark.parametrize("text", ["单位取消了我的岗位", "算了一下大概八千", "返回工作岗位了"])
+def test_answers_that_contain_a_stop_word_are_not_a_stop(text):
+    case, facts = run("unlawful_dismissal", ["八千"])
+    assert interview.handle(case, facts, text, today=TODAY).kind != "cancel"
