@@ -36,7 +36,7 @@ class ActionStartCase(Action):
         text = tracker.latest_message.get("text") or ""
         current = _case(tracker)
         if current is not None and tracker.get_slot("current_fact") and named in (None, current.id) \
-                and not text.startswith("/"):
+                and not tracker.get_slot("offered_case") and not text.startswith("/"):
             # in the middle of a case the model heard "start a case" without another case type
             # named (责任划得不公平, 帮我算算赔偿): that is a reply to the question, not a new start
             slots = {"case_type": current.id,
