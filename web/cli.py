@@ -31,8 +31,9 @@ def cmd_check(args) -> int:
     print(f"{summary['faqs']} FAQ entries {summary['per_domain']}, {summary['phrasings']} phrasings, "
           f"{summary['case_types']} case types; {len(errors)} errors, "
           f"{len(problems) - len(errors)} warnings")
-    if errors and settings.statutes_hint():
-        print(settings.statutes_hint())
+    hint = settings.statutes_hint() if errors else None
+    if hint:
+        print(hint)
     return 1 if errors else 0
 
 

@@ -127,29 +127,19 @@ class ChatService:
     def _lease_seconds(self) -> float:
         return 2 * float(getattr(self.rasa, "timeout", 30.0)) + 5
 
-    def _take_lease(self, conv_id: str) -> bool:
-        """Atomically become the one request forwarding this conversation (a single-row UPDATE
-        with a condition: SQLite and PostgreSQL both let only one of two racing requests win).
-        A lease left by a killed process expires, so its pending messages are answered later."""
+    def _set_lease(self, conv_id: str, *, hold: bool, only_if_free: bool = False) -> bool:
+        """Hold the conversation's lease for another lease period, or release it (hold=False).
+        With only_if_free, a single-row UPDATE with a condition: SQLite and PostgreSQL both let
+        only one of two racing requests win. A lease left by a killed process expires, so its
+        pending messages are answered later. Returns whether the row was updated."""
         now = utcnow()
+        stmt = update(Conversation).where(Conversation.id == conv_id)
+        if only_if_free:
+            stmt = stmt.where(Conversation.drain_until.is_(None) | (Conversation.drain_until < now))
+        until = now + dt.timedelta(seconds=self._lease_seconds()) if hold else None
         with session_scope(self.sessions) as s:
-            return bool(s.execute(
-                update(Conversation).where(
-                    Conversation.id == conv_id,
-                    (Conversation.drain_until.is_(None)) | (Conversation.drain_until < now))
-                .values(drain_until=now + dt.timedelta(seconds=self._lease_seconds()))
-                .execution_options(synchronize_session=False)).rowcount)
-
-    def _renew_lease(self, conv_id: str) -> None:
-        with session_scope(self.sessions) as s:
-            s.execute(update(Conversation).where(Conversation.id == conv_id)
-                      .values(drain_until=utcnow() + dt.timedelta(seconds=self._lease_seconds()))
-                      .execution_options(synchronize_session=False))
-
-    def _release_lease(self, conv_id: str) -> None:
-        with session_scope(self.sessions) as s:
-            s.execute(update(Conversation).where(Conversation.id == conv_id)
-                      .values(drain_until=None).execution_options(synchronize_session=False))
+            return bool(s.execute(stmt.values(drain_until=until)
+                                  .execution_options(synchronize_session=False)).rowcount)
 
     def _first_pending(self, conv_id: str) -> Message | None:
         with self.sessions() as s:
@@ -174,7 +164,7 @@ class ChatService:
         out: list[dict] = []
         give_up = time.monotonic() + self._lease_seconds()
         while True:
-            if not self._take_lease(conv_id):
+            if not self._set_lease(conv_id, hold=True, only_if_free=True):
                 if mine is None:
                     return out  # a poll: the holder answers everything pending
                 with self.sessions() as s:
@@ -193,9 +183,9 @@ class ChatService:
                         self._count_attempt(pending.id)
                         return out + [self._notice(conv_id, pending.id)]
                     out.extend(self._store_replies(conv_id, pending.id, replies))
-                    self._renew_lease(conv_id)
+                    self._set_lease(conv_id, hold=True)
             finally:
-                self._release_lease(conv_id)
+                self._set_lease(conv_id, hold=False)
             # a message stored between our last look and the release is answered in the next round
             if self._first_pending(conv_id) is None:
                 if mine is None:

@@ -22,16 +22,16 @@ class ActionAnswerQuestion(Action):
             return ActionGreet().run(dispatcher, tracker, domain)
         result = get_retriever().ask(text)
         buttons = []
+        offered = None
         if result.get("case_type") and result["case_type"] in get_case_types():
             case = get_case_types()[result["case_type"]]
+            offered = case.id
             buttons.append({"title": f"帮我分析：{case.title}",
                             "payload": "/start_case" + json.dumps({"case_type": case.id},
                                                                   ensure_ascii=False)})
         buttons += [{"title": "转人工", "payload": "/handoff"},
                     {"title": "回到菜单", "payload": "/greet"}]
         dispatcher.utter_message(text=answer_text(result), buttons=buttons)
-        offered = result["case_type"] if buttons and buttons[0]["title"].startswith("帮我分析") \
-            else None
         events: list[Any] = [SlotSet("offered_case", offered)]
         if result["domain"] in ("marriage", "traffic", "labor"):
             events.append(SlotSet("domain", result["domain"]))
