@@ -22,13 +22,13 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from knowledge.statutes import StatuteStore  # noqa: E402
+from knowledge.content.library import get_knowledge  # noqa: E402
 from retrieval.encoders import make_encoder  # noqa: E402
 from retrieval.evaluate import evaluate_dev  # noqa: E402
 from retrieval.hybrid import HybridRetriever  # noqa: E402
 from retrieval.index import Content, build, collect  # noqa: E402
 from retrieval.tokenize import Tokenizer  # noqa: E402
-from web import settings  # noqa: E402
+from knowledge import settings  # noqa: E402
 
 DEV = ROOT.parent / "shared" / "data" / "dev_questions.jsonl"
 
@@ -70,10 +70,9 @@ def main() -> int:
     ap.add_argument("--skip-dev", action="store_true", help="latency and build only, no dev eval")
     args = ap.parse_args()
 
-    store = StatuteStore(markdown_dirs=settings.statutes_dirs())
-    knowledge = ROOT / "knowledge"
-    tokenizer = Tokenizer.from_knowledge(knowledge)
-    content = collect(knowledge, store)
+    knowledge = get_knowledge()
+    tokenizer = Tokenizer.from_knowledge(knowledge.root)
+    content = collect(knowledge)
     dev = [json.loads(x) for x in DEV.read_text(encoding="utf-8").splitlines()] if DEV.exists() else []
     questions = [r["question"] for r in dev][: args.questions] or [d["text"] for d in content.docs]
     report = {"machine": f"{platform.machine()}, {platform.processor() or '?'}, "
@@ -88,7 +87,7 @@ def main() -> int:
         build_s = time.perf_counter() - t
         row = {"encoder": enc.id, "build_s": round(build_s, 1)}
         for mode in ("hybrid", "bm25") if spec == "use" else ("hybrid",):
-            r = HybridRetriever(tmp / spec.replace(":", "_"), encoder=enc, store=store,
+            r = HybridRetriever(tmp / spec.replace(":", "_"), encoder=enc, knowledge=knowledge,
                                 tokenizer=tokenizer, mode=mode)
             row[mode] = {"latency": latency(r, questions)}
             if DEV.exists() and not args.skip_dev:
@@ -110,7 +109,7 @@ def main() -> int:
             build(tmp / f"big-{hnsw}", big, enc, tokenizer, hnsw=hnsw)
             key = "synthetic_build_s_hnsw" if hnsw else "synthetic_build_s_flat"
             report[key] = round(time.perf_counter() - t, 1)
-            r = HybridRetriever(tmp / f"big-{hnsw}", encoder=enc, store=store, tokenizer=tokenizer)
+            r = HybridRetriever(tmp / f"big-{hnsw}", encoder=enc, knowledge=knowledge, tokenizer=tokenizer)
             report[key.replace("build_s", "latency")] = latency(r, questions[:200])
             print(key, report[key], flush=True)
         report["synthetic_entries"] = args.synthetic

@@ -12,7 +12,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from knowledge.statutes import cn_to_int
+from knowledge.content.statutes import cn_to_int
 
 _CITED = re.compile(r"^(?:《)?(?P<law>[^《》第]+?)(?:》)?第(?P<art>[零〇一二两三四五六七八九十百千\d]+)条")
 

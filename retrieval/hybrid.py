@@ -11,33 +11,31 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from knowledge import safety
-from knowledge.statutes import StatuteStore
+from knowledge.content.library import Knowledge, get_knowledge
+from knowledge.content.statutes import CURRENT
+from knowledge.interview import safety
 
 from . import scope
 from .index import load
 from .tokenize import Tokenizer
 
-KNOWLEDGE_DIR = Path(__file__).resolve().parent.parent / "knowledge"
 DOMAINS = ("marriage", "traffic", "labor", "other")
-
-
-def _yaml(path: Path) -> dict:
-    return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
 
 
 class HybridRetriever:
     """Loads the index once; ``ask(question)`` answers contract 1 of DESIGN.md."""
 
-    def __init__(self, index_dir: Path | str, *, encoder, store: StatuteStore,
-                 tokenizer: Tokenizer | None = None, knowledge_dir: Path = KNOWLEDGE_DIR,
-                 mode: str = "hybrid", params: dict | None = None):
+    def __init__(self, index_dir: Path | str, *, encoder, knowledge: Knowledge | None = None,
+                 tokenizer: Tokenizer | None = None, mode: str = "hybrid",
+                 params: dict | None = None):
+        knowledge = knowledge or get_knowledge()
         self.encoder = encoder
-        self.store = store
-        self.tokenizer = tokenizer or Tokenizer.from_knowledge(knowledge_dir)
+        self.store = knowledge.statutes
+        self.tokenizer = tokenizer or Tokenizer.from_knowledge(knowledge.root)
         self.index = load(Path(index_dir), encoder_id=encoder.id, tokenizer_id=self.tokenizer.id)
-        self.params = {**_yaml(knowledge_dir / "scope" / "retrieval.yml"), **(params or {})}
-        self.messages = _yaml(knowledge_dir / "scope" / "messages.yml")
+        tuning = yaml.safe_load((knowledge.root / "scope" / "retrieval.yml").read_text("utf-8"))
+        self.params = {**(tuning or {}), **(params or {})}
+        self.messages = knowledge.texts["retrieval"]
         self.mode = mode  # hybrid | dense | bm25
         self._statute_domain = np.array([s["domain"] for s in self.index.statutes])
 
@@ -146,7 +144,7 @@ class HybridRetriever:
         art = self.store.get(law, article, sub)
         if art is None:
             status = self.store.law_status(law)
-            if status != "现行有效" or law in self.store.db_laws:
+            if status != CURRENT or law in self.store.db_laws:
                 return None  # repealed, or a national law without such an article: never cite
             out = {"law": law, "article": article, "status": "未核验", "text": "",
                    "note": self.messages["citation_unverified"]}

@@ -28,8 +28,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from knowledge.faq import load_faqs
-from knowledge.statutes import StatuteStore
+from knowledge.content.library import Knowledge
 
 from . import scope
 from .tokenize import Tokenizer
@@ -58,10 +57,11 @@ def _in_ranges(n: int, ranges) -> bool:
     return not ranges or any(a <= n <= b for a, b in ranges)
 
 
-def collect(knowledge_dir: Path, store: StatuteStore) -> Content:
+def collect(knowledge: Knowledge) -> Content:
     """Everything the index is built from, as plain rows."""
+    knowledge_dir, store = knowledge.root, knowledge.statutes
     entries, docs = [], []
-    for faq in load_faqs(knowledge_dir / "faqs"):
+    for faq in knowledge.faqs:
         i = len(entries)
         entries.append({"kind": "faq", "id": faq.id, "domain": faq.domain, "topic": faq.topic,
                         "answer": faq.answer, "case_type": faq.case_type, "escalate": faq.escalate,

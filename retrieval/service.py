@@ -1,29 +1,28 @@
-"""Building and opening the retriever from settings-like arguments (used by CLI and actions)."""
+"""Building and opening the retriever (used by the command line, the action server, benchmarks)."""
 from __future__ import annotations
 
 from pathlib import Path
 
-from knowledge.statutes import StatuteStore
+from knowledge.content.library import Knowledge, get_knowledge
 
 from .encoders import make_encoder
-from .hybrid import KNOWLEDGE_DIR, HybridRetriever
+from .hybrid import HybridRetriever
 from .index import build, collect, is_current
 from .tokenize import Tokenizer
 
 
-def open_retriever(index_dir: Path, *, encoder: str = "use", statutes_dirs=(),
+def open_retriever(index_dir: Path, *, encoder: str = "use", knowledge: Knowledge | None = None,
                    mode: str = "hybrid", encoder_obj=None) -> HybridRetriever:
-    store = StatuteStore(markdown_dirs=list(statutes_dirs))
-    return HybridRetriever(index_dir, encoder=encoder_obj or make_encoder(encoder), store=store,
-                           mode=mode)
+    return HybridRetriever(index_dir, encoder=encoder_obj or make_encoder(encoder),
+                           knowledge=knowledge or get_knowledge(), mode=mode)
 
 
-def build_index(index_dir: Path, *, encoder: str = "use", statutes_dirs=(), force: bool = False,
-                hnsw: bool = False, progress=None, knowledge_dir: Path = KNOWLEDGE_DIR) -> dict | None:
+def build_index(index_dir: Path, *, encoder: str = "use", knowledge: Knowledge | None = None,
+                force: bool = False, hnsw: bool = False, progress=None) -> dict | None:
     """Build when the content (or encoder, or tokenizer) changed; None when already current."""
-    store = StatuteStore(markdown_dirs=list(statutes_dirs))
-    tokenizer = Tokenizer.from_knowledge(knowledge_dir)
-    content = collect(knowledge_dir, store)
+    knowledge = knowledge or get_knowledge()
+    tokenizer = Tokenizer.from_knowledge(knowledge.root)
+    content = collect(knowledge)
     enc = make_encoder(encoder)
     if not force and is_current(index_dir, content, enc.id, tokenizer.id):
         return None

@@ -12,11 +12,16 @@ KNOWLEDGE = ROOT / "knowledge"
 
 
 @pytest.fixture(scope="session")
-def store():
-    from knowledge.statutes import StatuteStore
-    from web import settings
+def knowledge():
+    """The knowledge object the app and the action server use (statute folders from settings)."""
+    from knowledge.content.library import get_knowledge
 
-    return StatuteStore(markdown_dirs=settings.statutes_dirs())
+    return get_knowledge()
+
+
+@pytest.fixture(scope="session")
+def store(knowledge):
+    return knowledge.statutes
 
 
 @pytest.fixture(scope="session")
@@ -27,21 +32,21 @@ def encoder():
 
 
 @pytest.fixture(scope="session")
-def index_dir(tmp_path_factory, store, encoder):
+def index_dir(tmp_path_factory, knowledge, encoder):
     """A real index of the real knowledge base, built once for the session."""
     from retrieval.index import build, collect
     from retrieval.tokenize import Tokenizer
 
     out = tmp_path_factory.mktemp("index") / "index"
-    build(out, collect(KNOWLEDGE, store), encoder, Tokenizer.from_knowledge(KNOWLEDGE))
+    build(out, collect(knowledge), encoder, Tokenizer.from_knowledge(KNOWLEDGE))
     return out
 
 
 @pytest.fixture(scope="session")
-def retriever(index_dir, store, encoder):
+def retriever(index_dir, knowledge, encoder):
     from retrieval.hybrid import HybridRetriever
 
-    return HybridRetriever(index_dir, encoder=encoder, store=store)
+    return HybridRetriever(index_dir, encoder=encoder, knowledge=knowledge)
 
 
 @pytest.fixture
@@ -67,7 +72,7 @@ def stack(tmp_path_factory):
     """The real system: Rasa, the action server and the web app on free loopback ports.
 
     Needs `legalbot build` to have run (the Makefile's test target does it first)."""
-    from web import settings
+    from knowledge import settings
     from web.supervisor import Stack, free_port, model_dir
 
     if not (model_dir() / "legalbot.tar.gz").exists():

@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from knowledge.analysis import AnalysisError, analyze
-from knowledge.cases import check_cases, load_case_types, parse_case
-from knowledge.loader import KnowledgeError, load_yaml
+from knowledge.analysis.engine import AnalysisError, analyze
+from knowledge.content.cases import load_case_types, parse_case
+from knowledge.check import check_cases
+from knowledge.content.loader import KnowledgeError, load_yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 CASES = ROOT / "knowledge" / "cases"

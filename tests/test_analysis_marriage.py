@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from knowledge.analysis import AnalysisError, analyze
-from knowledge.calculators import CalcError
-from knowledge.cases import load_case_types
-from knowledge.compute import marriage
+from knowledge.analysis.engine import AnalysisError, analyze
+from knowledge.analysis.money import CalcError
+from knowledge.content.cases import load_case_types
+from knowledge.analysis import marriage
 
 ROOT = Path(__file__).resolve().parents[1]
 CASES = ROOT / "knowledge" / "cases"

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from knowledge.analysis import AnalysisError, analyze
-from knowledge.cases import load_case_types
-from knowledge.standards import load_standards
+from knowledge.analysis.engine import AnalysisError, analyze
+from knowledge.content.cases import load_case_types
+from knowledge.content.standards import load_standards
 
 ROOT = Path(__file__).resolve().parents[1]
 TODAY = date(2026, 11, 22)  # a Sunday
@@ -373,8 +373,8 @@ STATUTES = ROOT.parent / "shared" / "data" / "statutes"
 
 @pytest.mark.skipif(not STATUTES.is_dir(), reason="statute texts not available")
 def test_traffic_case_files_pass_the_validator():
-    from knowledge.cases import check_cases
-    from knowledge.statutes import StatuteStore
+    from knowledge.check import check_cases
+    from knowledge.content.statutes import StatuteStore
 
     store = StatuteStore(markdown_dirs=[STATUTES])
     _, problems = check_cases(ROOT / "knowledge" / "cases", store)

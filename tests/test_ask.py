@@ -76,12 +76,12 @@ def test_console_script_jsonl(index_dir):
     assert rows[0]["id"] == 1 and rows[0]["domain"] == "traffic" and "error" in rows[1]
 
 
-def test_bm25_weight_sets_the_keyword_share_of_the_fusion(index_dir, store, encoder):
+def test_bm25_weight_sets_the_keyword_share_of_the_fusion(index_dir, knowledge, encoder):
     from retrieval.hybrid import HybridRetriever
 
-    no_keywords = HybridRetriever(index_dir, encoder=encoder, store=store, params={"bm25_weight": 0})
-    dense = HybridRetriever(index_dir, encoder=encoder, store=store, mode="dense")
-    default = HybridRetriever(index_dir, encoder=encoder, store=store)
+    no_keywords = HybridRetriever(index_dir, encoder=encoder, knowledge=knowledge, params={"bm25_weight": 0})
+    dense = HybridRetriever(index_dir, encoder=encoder, knowledge=knowledge, mode="dense")
+    default = HybridRetriever(index_dir, encoder=encoder, knowledge=knowledge)
     assert default.params["bm25_weight"] == 0.3
     for q in ("老板跑路了工资谁给", "被电动车撞了对方没钱", "离婚了孩子归谁", "工伤认定去哪里申请"):
         ranked0 = [e for e, _ in no_keywords.rank(q)[0] if _ > 0]

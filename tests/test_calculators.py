@@ -5,8 +5,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from knowledge import calculators as calc
-from knowledge.calculators import (
+from knowledge.analysis import money as calc
+from knowledge.analysis.money import (
     Breakdown,
     CalcError,
     compensation_months,

@@ -109,13 +109,15 @@ def test_demo_page_embeds_the_widget(client):
 def test_report_pages_by_token_only(app, client):
     import datetime as dt
 
-    from knowledge.analysis import analyze
-    from web.records import save_consultation
+    from knowledge.analysis.engine import analyze
+    from web.db import session_scope
+    from web.services.consultations import add_consultation
 
-    case = app.extensions["case_types"]()["no_written_contract"]
+    case = app.extensions["knowledge"].case_types["no_written_contract"]
     facts = {"monthly_wage": 6000, "start_date": "2024-01-01", "signed_date": "2024-05-01"}
     analysis = analyze(case, facts, today=dt.date(2026, 11, 22)).as_json()
-    token = save_consultation(app.extensions["db"], None, case.id, facts, analysis)
+    with session_scope(app.extensions["db"]) as s:
+        token = add_consultation(s, None, case.id, facts, analysis)
     page = client.get(f"/reports/{token}")
     assert page.status_code == 200 and "法律分析和意见指南" in page.get_data(as_text=True)
     assert "18000.00" in page.get_data(as_text=True)  # 3 months x 6000

@@ -8,8 +8,8 @@ import pytest
 import requests
 import yaml
 
-from knowledge import interview
-from knowledge.cases import load_case_types
+from knowledge.interview import flow as interview
+from knowledge.content.cases import load_case_types
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parent.parent

@@ -5,9 +5,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from knowledge import deadlines as dl
-from knowledge.calculators import CalcError
-from knowledge.deadlines import (
+from knowledge.analysis import deadlines as dl
+from knowledge.analysis.money import CalcError
+from knowledge.analysis.deadlines import (
     NOTE,
     Deadline,
     add_years,

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from knowledge import interview
-from knowledge.analysis import analyze
-from knowledge.cases import load_case_types
+from knowledge.interview import flow as interview
+from knowledge.analysis.engine import analyze
+from knowledge.content.cases import load_case_types
 
 CASES = load_case_types(Path(__file__).resolve().parent.parent / "knowledge" / "cases")
 TODAY = dt.date(2026, 11, 22)

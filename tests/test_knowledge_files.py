@@ -6,9 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from knowledge import faq as faq_mod
-from knowledge.cases import REQUIRED_CASE_IDS, check_cases
-from knowledge.check import check_entry, run_check
+from knowledge.content import faq as faq_mod
+from knowledge.content.cases import REQUIRED_CASE_IDS
+from knowledge.check import check_cases
+from knowledge.check import run_check
+from knowledge.check.faqs import check_entry
 
 ROOT = Path(__file__).resolve().parent.parent / "knowledge"
 FAQ_FILES = faq_mod.faq_files(ROOT / "faqs")

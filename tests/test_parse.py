@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from knowledge.cases import Fact
-from knowledge.parse import (ParseError, correction, date_precision, duration_months,
+from knowledge.content.cases import Fact
+from knowledge.interview.parse import (ParseError, correction, date_precision, duration_months,
                              looks_like_question, parse_age, parse_answer, parse_boolean,
                              parse_choice, parse_date, parse_grade, parse_number)
 
@@ -448,7 +448,7 @@ def test_optional_text_none_answer():
 def test_real_case_facts():
     from pathlib import Path
 
-    from knowledge.cases import load_case_types
+    from knowledge.content.cases import load_case_types
 
     cases = load_case_types(Path(__file__).resolve().parent.parent / "knowledge" / "cases")
     traffic = cases["traffic_injury"]

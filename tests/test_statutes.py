@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from knowledge.statutes import cn_to_int
+from knowledge.content.statutes import cn_to_int
 
 
 @pytest.mark.parametrize("text,value", [("一", 1), ("十", 10), ("十二", 12), ("二十", 20),
@@ -52,7 +52,7 @@ def test_regulation_from_markdown_folder(store):
 
 
 def test_store_without_markdown_folders_still_serves_national_laws():
-    from knowledge.statutes import StatuteStore
+    from knowledge.content.statutes import StatuteStore
 
     bare = StatuteStore(markdown_dirs=[])
     assert bare.get("民法典", 1077) is not None

@@ -1,6 +1,6 @@
 """Flask app factory: ``create_app(config=None)``.
 
-``config`` may hold Flask keys (``TESTING``) and setting names from :mod:`web.settings`
+``config`` may hold Flask keys (``TESTING``) and setting names from :mod:`knowledge.settings`
 (``DATABASE_URL``, ``RASA_URL``, ...); anything not given comes from the environment.
 """
 from __future__ import annotations
@@ -9,10 +9,13 @@ import secrets
 
 from flask import Flask, jsonify
 
-from . import settings
-from .conversations import ChatService
+from knowledge import settings
+from knowledge.content.library import get_knowledge
+
+from .clients.rasa import RasaClient
 from .db import make_engine, make_sessionmaker, migrate
-from .rasa_client import RasaClient
+from .services.conversations import ChatService
+from .views import chat, health, pages, reports
 
 
 def _secret_key(overrides: dict) -> str:
@@ -45,46 +48,25 @@ def create_app(config: dict | None = None) -> Flask:
     app.extensions["db_engine"] = engine
     app.extensions["db"] = sessions
     app.extensions["rasa"] = rasa
+    knowledge = get_knowledge(settings.statutes_dirs(overrides))
+    app.extensions["knowledge"] = knowledge
+    errors = knowledge.texts["chat"]["errors"]
     app.extensions["chat"] = ChatService(
-        sessions, rasa, max_chars=int(settings.get("MAX_MESSAGE_CHARS", overrides)),
+        sessions, rasa, texts=knowledge.texts["chat"],
+        max_chars=int(settings.get("MAX_MESSAGE_CHARS", overrides)),
         rate_per_minute=int(settings.get("RATE_LIMIT", overrides)))
     app.extensions["index_dir"] = settings.index_dir(overrides)
 
-    import functools
+    for view in (reports, chat, health, pages):
+        app.register_blueprint(view.bp)
 
-    @functools.lru_cache(maxsize=1)
-    def statutes():
-        from knowledge.statutes import StatuteStore
+    def _error(code: str, status: int):
+        return jsonify({"error": code, "message": errors[code if code != "not_found"
+                                                         else "page_not_found"]}), status
 
-        return StatuteStore(markdown_dirs=settings.statutes_dirs(overrides))
-
-    @functools.lru_cache(maxsize=1)
-    def case_types():
-        from knowledge.cases import load_case_types
-
-        return load_case_types(settings.ROOT / "knowledge" / "cases")
-
-    app.extensions["statutes"] = statutes
-    app.extensions["case_types"] = case_types
-
-    from . import chat, health, pages, reports
-    app.register_blueprint(reports.bp)
-    app.register_blueprint(chat.bp)
-    app.register_blueprint(health.bp)
-    app.register_blueprint(pages.bp)
-
-    @app.errorhandler(404)
-    def _not_found(_):
-        return jsonify({"error": "not_found", "message": "没有这个地址。"}), 404
-
-    @app.errorhandler(405)
-    def _bad_method(_):
-        return jsonify({"error": "method_not_allowed", "message": "不支持这种请求方式。"}), 405
-
-    @app.errorhandler(500)
-    def _server_error(_):
-        return jsonify({"error": "server_error", "message": "服务出错了，请稍后再试或拨打12348。"}), 500
-
+    app.register_error_handler(404, lambda _: _error("not_found", 404))
+    app.register_error_handler(405, lambda _: _error("method_not_allowed", 405))
+    app.register_error_handler(500, lambda _: _error("server_error", 500))
     return app
 
 

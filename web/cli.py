@@ -7,9 +7,9 @@ import sys
 import time
 from pathlib import Path
 
-from . import settings
-
-KNOWLEDGE_DIR = settings.ROOT / "knowledge"
+from knowledge import settings
+from knowledge.content.library import get_knowledge
+from knowledge.content.statutes import citation_label
 
 
 def _err(msg: str, code: int = 1) -> int:
@@ -20,16 +20,16 @@ def _err(msg: str, code: int = 1) -> int:
 # -- check ---------------------------------------------------------------------------------------
 def cmd_check(args) -> int:
     from knowledge.check import run_check
-    from knowledge.statutes import StatuteStore
 
-    store = StatuteStore(markdown_dirs=settings.statutes_dirs())
-    summary, problems = run_check(KNOWLEDGE_DIR, store)
+    knowledge = get_knowledge()
+    summary, problems = run_check(knowledge.root, knowledge.statutes)
     errors = [p for p in problems if p.severity == "error"]
     for p in problems:
         if p.severity == "error" or args.verbose:
             print(p)
     print(f"{summary['faqs']} FAQ entries {summary['per_domain']}, {summary['phrasings']} phrasings, "
-          f"{summary['case_types']} case types; {len(errors)} errors, "
+          f"{summary['case_types']} case types, {summary['statements']} cited statements in texts; "
+          f"{len(errors)} errors, "
           f"{len(problems) - len(errors)} warnings")
     hint = settings.statutes_hint() if errors else None
     if hint:
@@ -53,7 +53,7 @@ def cmd_index_build(args) -> int:
 
     t0 = time.time()
     params = build_index(settings.index_dir(), encoder=settings.get("ENCODER"),
-                         statutes_dirs=settings.statutes_dirs(), force=args.force,
+                         force=args.force,
                          hnsw=args.hnsw, progress=progress)
     if bar:
         bar.close()
@@ -70,8 +70,7 @@ def cmd_index_build(args) -> int:
 def _open_retriever():
     from retrieval.service import open_retriever
 
-    return open_retriever(settings.index_dir(), encoder=settings.get("ENCODER"),
-                          statutes_dirs=settings.statutes_dirs())
+    return open_retriever(settings.index_dir(), encoder=settings.get("ENCODER"))
 
 
 PUBLIC_KEYS = ("domain", "in_scope", "confidence", "faq_id", "answer", "citations", "escalate")
@@ -123,7 +122,8 @@ def cmd_ask(args) -> int:
           f"  FAQ: {result['faq_id']}")
     print(result["answer"])
     for c in result["citations"]:
-        print(f"  《{c['law']}》第{c['article']}条（{c['status']}）{c['text'][:60]}…")
+        print(f"  {citation_label(c['law'], c['article'], c.get('sub', 0))}（{c['status']}）"
+              f"{c['text'][:60]}…")
     if result["escalate"]:
         print("  [需要转人工/紧急处理]")
     return 0
@@ -145,10 +145,10 @@ def cmd_eval(args) -> int:
 
 # -- analyze -------------------------------------------------------------------------------------
 def cmd_analyze(args) -> int:
-    from knowledge.analysis import AnalysisError, analyze
-    from knowledge.cases import load_case_types
+    from knowledge.analysis.engine import AnalysisError, analyze
 
-    types = load_case_types(KNOWLEDGE_DIR / "cases")
+    knowledge = get_knowledge()
+    types = knowledge.case_types
     if args.case_type not in types:
         return _err(f"unknown case type {args.case_type!r}; known: {', '.join(sorted(types))}", 2)
     try:
@@ -163,10 +163,9 @@ def cmd_analyze(args) -> int:
     except AnalysisError as exc:
         return _err(f"invalid fact {exc.fact}: {exc}", 2)
     if args.html or args.pdf:
-        from knowledge.report import render_html, render_pdf
-        from knowledge.statutes import StatuteStore
+        from knowledge.analysis.report import render_html, render_pdf
 
-        store = StatuteStore(markdown_dirs=settings.statutes_dirs())
+        store = knowledge.statutes
         if args.html:
             Path(args.html).write_text(render_html(result.as_json(), types[args.case_type], store),
                                        encoding="utf-8")

@@ -21,7 +21,8 @@ from pathlib import Path
 
 import requests
 
-from . import settings
+from knowledge import settings
+from knowledge.content.library import get_knowledge
 
 ROOT = settings.ROOT
 RASA_BIN = ROOT / ".venv-rasa" / "bin" / "rasa"
@@ -82,12 +83,11 @@ def train_rasa_if_changed(quiet: bool = False) -> bool:
 
 def prepare(quiet: bool = False) -> int:
     from knowledge.check import run_check
-    from knowledge.statutes import StatuteStore
     from retrieval.service import build_index
 
     try:
-        summary, problems = run_check(ROOT / "knowledge", StatuteStore(
-            markdown_dirs=settings.statutes_dirs()))
+        knowledge = get_knowledge()
+        summary, problems = run_check(knowledge.root, knowledge.statutes)
         errors = [p for p in problems if p.severity == "error"]
         if errors:
             for p in errors[:20]:
@@ -97,7 +97,7 @@ def prepare(quiet: bool = False) -> int:
                                + (f"; {hint}" if hint else ""))
         say(f"knowledge ok: {summary['faqs']} FAQ entries, {summary['case_types']} case types")
         params = build_index(settings.index_dir(), encoder=settings.get("ENCODER"),
-                             statutes_dirs=settings.statutes_dirs())
+                             knowledge=knowledge)
         say("index up to date" if params is None else
             f"index built: {params['docs']} phrasings, {params['statutes']} articles")
         say("Rasa model trained" if train_rasa_if_changed(quiet) else "Rasa model up to date")

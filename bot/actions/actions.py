@@ -8,6 +8,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ConversationPaused, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from knowledge.interview import safety
+
 from .components import get_case_types, get_menus, get_retriever
 from .render import answer_text, menu_buttons
 
@@ -36,8 +38,6 @@ class ActionAnswerQuestion(Action):
         if result["domain"] in ("marriage", "traffic", "labor"):
             events.append(SlotSet("domain", result["domain"]))
         if result.get("escalate"):
-            from knowledge import safety
-
             if safety.detect(text):
                 events += safety_events(dispatcher)
             else:
@@ -84,8 +84,6 @@ def domain_menu(dispatcher: CollectingDispatcher, key: str) -> None:
 
 def safety_events(dispatcher: CollectingDispatcher) -> list[Any]:
     """Emergency guidance at once, and a priority handoff."""
-    from knowledge import safety
-
     dispatcher.utter_message(text=safety.guidance(),
                              custom={"handoff": True, "priority": True, "reason": "danger"})
     return [ConversationPaused()]
@@ -99,8 +97,6 @@ class ActionSafety(Action):
         return "action_safety"
 
     def run(self, dispatcher, tracker, domain):
-        from knowledge import safety
-
         text = tracker.latest_message.get("text") or ""
         confidence = (tracker.latest_message.get("intent") or {}).get("confidence") or 0.0
         if safety.detect(text) or confidence >= 0.8:

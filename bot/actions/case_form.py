@@ -8,9 +8,11 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import ActiveLoop, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from knowledge import interview
+from knowledge import settings
+from knowledge.analysis.engine import AnalysisError, analyze
+from knowledge.interview import flow as interview
 
-from .components import get_case_types, get_retriever, get_sessions
+from .components import get_case_types, get_retriever, knowledge
 from .render import answer_text, summary_text
 
 DONE = "__done__"
@@ -152,10 +154,6 @@ class ActionFinishCase(Action):
         return "action_finish_case"
 
     def run(self, dispatcher, tracker, domain):
-        from knowledge.analysis import AnalysisError, analyze
-        from web import settings
-        from web.records import save_consultation
-
         case = _case(tracker)
         if case is None:  # cancelled, or handed over
             return [SlotSet("fact_answer", None), SlotSet("current_fact", None)]
@@ -163,17 +161,17 @@ class ActionFinishCase(Action):
         try:
             result = analyze(case, facts, region=settings.get("REGION"))
         except AnalysisError as exc:
-            dispatcher.utter_message(text=f"有一项信息不对：{exc}。请重新开始，或点“转人工”。",
+            dispatcher.utter_message(text=knowledge().texts.say("dialogue.invalid_fact",
+                                                                problem=str(exc)),
                                      buttons=interview.words()["after_buttons"])
             return [SlotSet("fact_answer", None)]
         analysis = result.as_json()
-        token = save_consultation(get_sessions(), tracker.sender_id, case.id, facts, analysis)
+        # the web app stores the consultation with this reply and links the report to it
         dispatcher.utter_message(text=summary_text(analysis, interview.words()),
                                  buttons=interview.words()["after_buttons"],
-                                 custom={"report_url": f"/reports/{token}",
-                                         "consultation": token})
-        return [SlotSet("consultation_token", token), SlotSet("fact_answer", None),
-                SlotSet("current_fact", None)]
+                                 custom={"consultation": {"case_type": case.id, "facts": facts,
+                                                          "analysis": analysis}})
+        return [SlotSet("fact_answer", None), SlotSet("current_fact", None)]
 
 
 class ActionCancelCase(Action):

@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import functools
-from pathlib import Path
 
-import yaml
+from knowledge import settings
+from knowledge.content.library import Knowledge, get_knowledge
 
-from web import settings
+
+def knowledge() -> Knowledge:
+    return get_knowledge()
 
 
 @functools.lru_cache(maxsize=1)
@@ -14,23 +16,12 @@ def get_retriever():
     from retrieval.service import open_retriever
 
     return open_retriever(settings.index_dir(), encoder=settings.get("ENCODER"),
-                          statutes_dirs=settings.statutes_dirs())
+                          knowledge=knowledge())
 
 
-@functools.lru_cache(maxsize=1)
 def get_menus() -> dict:
-    path = Path(settings.ROOT) / "knowledge" / "menus.yml"
-    return yaml.safe_load(path.read_text(encoding="utf-8"))
+    return knowledge().texts["menus"]
 
 
-@functools.lru_cache(maxsize=1)
 def get_case_types() -> dict:
-    from knowledge.cases import load_case_types
-
-    return load_case_types(Path(settings.ROOT) / "knowledge" / "cases")
-
-
-def get_sessions():
-    from web.records import default_sessions
-
-    return default_sessions()
+    return knowledge().case_types

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import json
 
+from knowledge.content.statutes import citation_label
+
 
 def cite_label(c: dict) -> str:
-    law = c["law"].removeprefix("中华人民共和国")
-    tail = f"之{c['sub']}" if c.get("sub") else ""
-    return f"《{law}》第{c['article']}条{tail}"
+    return citation_label(c["law"], c["article"], c.get("sub", 0))
 
 
 def answer_text(result: dict, max_citations: int = 4) -> str:

@@ -16,8 +16,8 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from knowledge import interview, parse  # noqa: E402
-from knowledge.cases import load_case_types  # noqa: E402
+from knowledge.interview import flow as interview, parse  # noqa: E402
+from knowledge.content.cases import load_case_types  # noqa: E402
 
 TODAY = dt.date(2026, 11, 22)
 

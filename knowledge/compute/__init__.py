@@ -1,1 +1,0 @@
-"""Compute functions per domain: facts -> amounts, deadlines, derived facts."""

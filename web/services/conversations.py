@@ -1,0 +1,260 @@
+"""Conversation service: store every message before and after Rasa sees it.
+
+Nothing a resident says is lost: the resident's message is committed (status ``pending``) before
+it is forwarded, and marked ``answered`` in the same transaction that stores the replies. When
+Rasa is down the message stays ``pending`` and is answered, in order, the next time Rasa answers.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+import time
+import uuid
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from ..clients.rasa import RasaClient, RasaUnavailable
+from ..db import session_scope
+from ..models import Conversation, Message, utcnow
+from .consultations import add_consultation, parse_payload, report_url as report_link
+from .handoffs import record_handoff
+
+MAX_ATTEMPTS = 3
+
+
+class ChatError(Exception):
+    """A request the chat API refuses, with the HTTP status and a message for the resident."""
+
+    def __init__(self, status: int, code: str, message: str):
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def message_json(m: Message) -> dict:
+    out = {"seq": m.id, "from": m.sender, "text": m.text, "buttons": m.buttons or []}
+    if m.report_url:
+        out["report_url"] = m.report_url
+    if m.reply_to:
+        out["reply_to"] = m.reply_to
+    return out
+
+
+class ChatService:
+    def __init__(self, sessions: sessionmaker[Session], rasa: RasaClient, *, texts: dict,
+                 max_chars: int = 2000, rate_per_minute: int = 30):
+        self.sessions = sessions
+        self.rasa = rasa
+        self.texts = texts  # knowledge/texts/chat.yml
+        self.max_chars = max_chars
+        self.rate_per_minute = rate_per_minute
+
+    def error(self, status: int, code: str, **values) -> ChatError:
+        text = " ".join(self.texts["errors"][code].split())
+        return ChatError(status, code, text.format(**values) if values else text)
+
+    # -- conversations ---------------------------------------------------------------------------
+    def create(self, channel: str = "web") -> tuple[str, str]:
+        conv_id, token = uuid.uuid4().hex, secrets.token_urlsafe(24)
+        with session_scope(self.sessions) as s:
+            s.add(Conversation(id=conv_id, token_hash=_hash(token), channel=channel))
+        return conv_id, token
+
+    def authorize(self, conv_id: str, token: str | None) -> Conversation:
+        with self.sessions() as s:
+            conv = s.get(Conversation, conv_id)
+        if conv is None:
+            raise self.error(404, "not_found")
+        if not token or not hmac.compare_digest(conv.token_hash, _hash(token)):
+            raise self.error(403, "bad_token")
+        return conv
+
+    # -- messages --------------------------------------------------------------------------------
+    def validate(self, body) -> tuple[str, str | None]:
+        """(text to show, payload to send) from a request body, or ChatError."""
+        if not isinstance(body, dict):
+            raise self.error(400, "bad_request")
+        text, payload = body.get("text"), body.get("payload")
+        if payload is not None:
+            if not isinstance(payload, str) or not payload.startswith("/") or len(payload) > 500:
+                raise self.error(400, "bad_payload")
+            return (body.get("title") if isinstance(body.get("title"), str) else payload)[:200], payload
+        if not isinstance(text, str):
+            raise ChatError(400, "bad_request", self.texts["errors"]["no_text"])
+        text = text.replace("\x00", "").strip()
+        if not text:
+            raise self.error(400, "empty")
+        if len(text) > self.max_chars:
+            raise self.error(413, "too_long", length=len(text), limit=self.max_chars)
+        return text, None
+
+    def _check_rate(self, s: Session, conv_id: str) -> None:
+        since = utcnow() - dt.timedelta(minutes=1)
+        n = s.scalar(select(func.count()).select_from(Message).where(
+            Message.conversation_id == conv_id, Message.sender == "resident",
+            Message.created_at >= since))
+        if n >= self.rate_per_minute:
+            raise self.error(429, "rate_limited")
+
+    def post(self, conv_id: str, text: str, payload: str | None) -> list[dict]:
+        """Store the message, let Rasa answer everything pending, return the new replies."""
+        with session_scope(self.sessions) as s:
+            self._check_rate(s, conv_id)
+            conv = s.get(Conversation, conv_id)
+            paused = conv.status in ("waiting_mediator", "with_mediator")
+            msg = Message(conversation_id=conv_id, sender="resident", text=text, payload=payload,
+                          status="paused" if paused else "pending")
+            s.add(msg)
+            s.flush()
+            msg_id = msg.id
+        if paused:
+            return []
+        return self.drain(conv_id, mine=msg_id)
+
+    def retry_pending(self, conv_id: str) -> None:
+        """Answer kept messages now if Rasa answers again (called when the widget polls)."""
+        with self.sessions() as s:
+            waiting = s.scalar(select(func.count()).select_from(Message).where(
+                Message.conversation_id == conv_id, Message.status == "pending"))
+        if waiting and self.rasa.ping():
+            self.drain(conv_id)
+
+    # -- forwarding to Rasa, one request per conversation at a time --------------------------------
+    def _lease_seconds(self) -> float:
+        return 2 * float(getattr(self.rasa, "timeout", 30.0)) + 5
+
+    def _set_lease(self, conv_id: str, *, hold: bool, only_if_free: bool = False) -> bool:
+        """Hold the conversation's lease for another lease period, or release it (hold=False).
+        With only_if_free, a single-row UPDATE with a condition: SQLite and PostgreSQL both let
+        only one of two racing requests win. A lease left by a killed process expires, so its
+        pending messages are answered later. Returns whether the row was updated."""
+        now = utcnow()
+        stmt = update(Conversation).where(Conversation.id == conv_id)
+        if only_if_free:
+            stmt = stmt.where(Conversation.drain_until.is_(None) | (Conversation.drain_until < now))
+        until = now + dt.timedelta(seconds=self._lease_seconds()) if hold else None
+        with session_scope(self.sessions) as s:
+            return bool(s.execute(stmt.values(drain_until=until)
+                                  .execution_options(synchronize_session=False)).rowcount)
+
+    def _first_pending(self, conv_id: str) -> Message | None:
+        with self.sessions() as s:
+            return s.scalars(select(Message).where(
+                Message.conversation_id == conv_id, Message.status == "pending")
+                .order_by(Message.id).limit(1)).first()
+
+    def _replies_to(self, conv_id: str, msg_id: int) -> list[dict]:
+        """What the bot (or the offline notice) said in answer to one resident message."""
+        with self.sessions() as s:
+            rows = s.scalars(select(Message).where(Message.conversation_id == conv_id,
+                                                   Message.reply_to == msg_id)
+                             .order_by(Message.id)).all()
+        return [message_json(m) for m in rows]
+
+    def drain(self, conv_id: str, mine: int | None = None) -> list[dict]:
+        """Answer the conversation's pending messages in order; returns the replies made.
+
+        Only the request holding the conversation's lease talks to Rasa, so a message is never
+        sent twice when two requests of one conversation arrive together. A request that finds
+        the lease taken waits for its own message (``mine``) to be answered by the holder."""
+        out: list[dict] = []
+        give_up = time.monotonic() + self._lease_seconds()
+        while True:
+            if not self._set_lease(conv_id, hold=True, only_if_free=True):
+                if mine is None:
+                    return out  # a poll: the holder answers everything pending
+                with self.sessions() as s:
+                    status = s.get(Message, mine).status
+                if status != "pending":
+                    return out + self._replies_to(conv_id, mine)
+                if time.monotonic() > give_up:
+                    return out  # kept as pending; the next poll or message answers it
+                time.sleep(0.05)
+                continue
+            try:
+                while (pending := self._first_pending(conv_id)) is not None:
+                    try:
+                        replies = self.rasa.send(conv_id, pending.payload or pending.text)
+                    except RasaUnavailable:
+                        self._count_attempt(pending.id)
+                        return out + [self._notice(conv_id, pending.id)]
+                    out.extend(self._store_replies(conv_id, pending.id, replies))
+                    self._set_lease(conv_id, hold=True)
+            finally:
+                self._set_lease(conv_id, hold=False)
+            # a message stored between our last look and the release is answered in the next round
+            if self._first_pending(conv_id) is None:
+                if mine is None:
+                    return out
+                # replies to later messages belong to the requests that sent them (they wait);
+                # ours may have been answered by another request just before we took the lease
+                out = [m for m in out if m.get("reply_to", 0) <= mine]
+                if not any(m.get("reply_to") == mine for m in out):
+                    out += self._replies_to(conv_id, mine)
+                return out
+
+    def _store_replies(self, conv_id: str, msg_id: int, replies: list[dict]) -> list[dict]:
+        stored = []
+        with session_scope(self.sessions) as s:
+            # another process may have answered it meanwhile: only the one that flips it stores
+            flipped = s.execute(update(Message).where(Message.id == msg_id,
+                                                      Message.status == "pending")
+                                .values(status="answered")).rowcount
+            if not flipped:
+                return []
+            for r in replies:
+                if not isinstance(r, dict):
+                    continue
+                custom = r.get("custom") if isinstance(r.get("custom"), dict) else {}
+                buttons = [{"title": str(b.get("title", "")), "payload": str(b.get("payload", ""))}
+                           for b in (r.get("buttons") or []) if isinstance(b, dict)]
+                if custom.get("handoff"):
+                    record_handoff(s, conv_id, priority=bool(custom.get("priority")),
+                                   reason=str(custom.get("reason") or "resident_request"))
+                report_url = None
+                consultation = parse_payload(custom)
+                if consultation is not None:
+                    report_url = report_link(add_consultation(s, conv_id, *consultation))
+                text = str(r.get("text") or "")
+                if not text and not buttons and report_url and stored:
+                    # Rasa sends an utterance's custom part as a message of its own: the report
+                    # link belongs to the summary just before it
+                    stored[-1].report_url = report_url
+                    continue
+                m = Message(conversation_id=conv_id, sender="bot", text=text,
+                            buttons=buttons or None, report_url=report_url, reply_to=msg_id)
+                if m.text or buttons or m.report_url:
+                    s.add(m)
+                    stored.append(m)
+            s.flush()
+            return [message_json(m) for m in stored]
+
+    def _count_attempt(self, msg_id: int) -> None:
+        """After MAX_ATTEMPTS failures a message stops blocking the ones after it."""
+        with session_scope(self.sessions) as s:
+            msg = s.get(Message, msg_id)
+            msg.attempts = (msg.attempts or 0) + 1
+            if msg.attempts >= MAX_ATTEMPTS:
+                msg.status = "failed"
+
+    def _notice(self, conv_id: str, msg_id: int) -> dict:
+        with session_scope(self.sessions) as s:
+            m = Message(conversation_id=conv_id, sender="system",
+                        text=" ".join(self.texts["offline_notice"].split()),
+                        reply_to=msg_id)
+            s.add(m)
+            s.flush()
+            return message_json(m)
+
+    def history(self, conv_id: str, after: int = 0, limit: int = 200) -> list[dict]:
+        with self.sessions() as s:
+            rows = s.scalars(select(Message).where(Message.conversation_id == conv_id,
+                                                   Message.id > after)
+                             .order_by(Message.id).limit(limit)).all()
+        return [message_json(m) for m in rows]
