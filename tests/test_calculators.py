@@ -5,18 +5,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from knowledge.analysis import money as calc
-from knowledge.analysis.money import (
-    Breakdown,
-    CalcError,
-    compensation_months,
+from knowledge.analysis import injury
+from knowledge.analysis.injury import (
     compensation_years,
     death_compensation,
     dependants_living_expenses,
     disability_coefficient,
     disability_compensation,
-    double_wages,
-    economic_compensation,
     funeral_costs,
     hospital_food_subsidy,
     lost_income,
@@ -24,12 +19,18 @@ from knowledge.analysis.money import (
     mental_damages_range,
     nursing_costs,
     nutrition_costs,
-    overtime_pay,
     split_traffic_compensation,
     transport_costs,
+)
+from knowledge.analysis.labor import (
+    compensation_months,
+    double_wages,
+    economic_compensation,
+    overtime_pay,
     unlawful_termination_damages,
     unpaid_wages,
 )
+from knowledge.analysis.money import Breakdown, CalcError, months_and_days
 
 dates = st.dates(min_value=date(2000, 1, 1), max_value=date(2040, 12, 31))
 money = st.decimals(min_value=0, max_value=1_000_000, places=2, allow_nan=False,
@@ -78,7 +79,7 @@ def test_compensation_months_monotonic_and_bounded(start, end_a, end_b):
         return
     early, late = sorted((end_a, end_b))
     assert compensation_months(start, early) <= compensation_months(start, late)
-    full_years = calc.months_and_days(start, late)[0] // 12
+    full_years = months_and_days(start, late)[0] // 12
     assert compensation_months(start, late) <= full_years + 1
 
 
@@ -495,7 +496,7 @@ def test_mental_damages_ranges():
 
 
 def test_mental_damages_reads_editable_parameters(monkeypatch):
-    monkeypatch.setitem(calc.MENTAL_DAMAGES_PRACTICE, "death", (60000, 120000))
+    monkeypatch.setitem(injury.MENTAL_DAMAGES_PRACTICE, "death", (60000, 120000))
     assert mental_damages_range("death").high == 120000
 
 
@@ -586,7 +587,7 @@ def test_split_custom_limits_and_property():
 
 
 def test_split_default_limits_are_module_parameters(monkeypatch):
-    monkeypatch.setitem(calc.COMPULSORY_LIMITS, "medical", 10000)
+    monkeypatch.setitem(injury.COMPULSORY_LIMITS, "medical", 10000)
     result = split_traffic_compensation(HEADS, 1.0)
     assert result["compulsory"] == 10000 + 180000
 
@@ -608,7 +609,7 @@ def test_split_invalid(heads, share, kwargs, fact):
     assert err.value.fact == fact
 
 
-head_items = st.sampled_from(sorted(calc.MEDICAL_ITEMS | calc.PROPERTY_ITEMS
+head_items = st.sampled_from(sorted(injury.MEDICAL_ITEMS | injury.PROPERTY_ITEMS
                                     | {"lost_income", "death_compensation", "mental_damages"}))
 
 

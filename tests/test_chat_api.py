@@ -221,3 +221,53 @@ def test_a_database_of_schema_version_1_is_migrated(tmp_path):
     assert migrate(engine) == 2
     assert "drain_until" in {c["name"] for c in inspect(engine).get_columns("conversations")}
     assert "reply_to" in {c["name"] for c in inspect(engine).get_columns("messages")}
+
+
+def _rasa_replying(replies):
+    class OneTurnRasa:  # what Rasa's REST channel returns for one turn
+        def send(self, sender, message):
+            return replies
+    return OneTurnRasa()
+
+
+def test_consultation_in_the_reply_is_stored_by_the_web_app(app, client):
+    """The action server writes nothing: the finished analysis travels back in the reply's
+    custom payload (Rasa's REST channel sends it as a message of its own after the text) and the
+    web app stores it with the reply, then links the report to the summary."""
+    import datetime as dt
+
+    from knowledge.analysis.engine import analyze
+    from web.models import Consultation
+
+    case = app.extensions["knowledge"].case_types["no_written_contract"]
+    facts = {"monthly_wage": 6000, "start_date": "2024-01-01", "signed_date": "2024-05-01"}
+    analysis = analyze(case, facts, today=dt.date(2026, 11, 22)).as_json()
+    conv, h = start(client)
+    app.extensions["chat"].rasa = _rasa_replying([
+        {"recipient_id": conv, "text": "分析好了。", "buttons": [{"title": "转人工", "payload": "/handoff"}]},
+        {"recipient_id": conv, "custom": {"consultation": {"case_type": case.id, "facts": facts,
+                                                            "analysis": analysis}}}])
+    msgs = client.post(f"/api/conversations/{conv}/messages", json={"text": "2024年5月1日"},
+                       headers=h).get_json()["messages"]
+    assert len(msgs) == 1 and msgs[0]["text"] == "分析好了。"
+    url = msgs[0]["report_url"]
+    with app.extensions["db"]() as s:
+        stored = s.query(Consultation).filter_by(conversation_id=conv).one()
+    assert url == f"/reports/{stored.report_token}" and stored.facts == facts
+    assert stored.analysis["total"] == analysis["total"] == 18000
+    page = client.get(url)
+    assert page.status_code == 200 and "18000.00" in page.get_data(as_text=True)
+
+
+def test_a_malformed_consultation_payload_stores_nothing_but_the_reply(app, client):
+    from web.models import Consultation
+
+    conv, h = start(client)
+    app.extensions["chat"].rasa = _rasa_replying([
+        {"text": "分析好了。", "custom": {"consultation": {"case_type": "x" * 500, "facts": [],
+                                                          "analysis": "no"}}}])
+    msgs = client.post(f"/api/conversations/{conv}/messages", json={"text": "好的"},
+                       headers=h).get_json()["messages"]
+    assert [m["text"] for m in msgs] == ["分析好了。"] and "report_url" not in msgs[0]
+    with app.extensions["db"]() as s:
+        assert s.query(Consultation).count() == 0

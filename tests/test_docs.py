@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from knowledge.settings import SETTINGS
@@ -30,12 +31,17 @@ def test_ci_runs_the_readme_test_command():
     assert "make run" in README
 
 
-def test_a_missing_statute_folder_is_explained_not_only_counted(tmp_path):
+def test_without_a_statute_folder_check_passes_with_a_counted_warning(tmp_path):
+    """A fresh machine without ../shared: `legalbot check` (and so `make run`) goes on, and says
+    how many citations it could verify only by name and how to add the folder."""
     import subprocess
     import sys
 
     env = {**os.environ, "LEGALBOT_STATUTES_DIRS": str(tmp_path / "no-such-folder")}
     p = subprocess.run([sys.executable, "-m", "web.cli", "check"], cwd=ROOT, env=env,
                        capture_output=True, text=True, timeout=300)
-    assert p.returncode == 1
-    assert "LEGALBOT_STATUTES_DIRS" in p.stdout.splitlines()[-1]
+    assert p.returncode == 0, p.stdout[-2000:]
+    summary, warning = p.stdout.splitlines()[-2:]
+    assert " 0 errors" in summary
+    count = int(re.search(r"warning: (\d+) citations", warning).group(1))
+    assert count > 100 and "LEGALBOT_STATUTES_DIRS" in warning

@@ -1,4 +1,5 @@
-"""knowledge.parse: a resident's everyday answer -> a typed fact value."""
+"""knowledge.interview (answers, numbers, dates, choices, corrections): a resident's everyday
+answer -> a typed fact value."""
 from __future__ import annotations
 
 from datetime import date
@@ -8,9 +9,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from knowledge.content.cases import Fact
-from knowledge.interview.parse import (ParseError, correction, date_precision, duration_months,
-                             looks_like_question, parse_age, parse_answer, parse_boolean,
-                             parse_choice, parse_date, parse_grade, parse_number)
+from knowledge.interview.answers import (ParseError, parse_age, parse_answer, parse_boolean,
+                                        parse_grade)
+from knowledge.interview.choices import parse_choice
+from knowledge.interview.corrections import correction, looks_like_question
+from knowledge.interview.dates import date_precision, duration_months, parse_date
+from knowledge.interview.numbers import parse_number
 
 TODAY = date(2025, 6, 15)
 

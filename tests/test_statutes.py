@@ -58,3 +58,40 @@ def test_store_without_markdown_folders_still_serves_national_laws():
     assert bare.get("民法典", 1077) is not None
     assert bare.get("工伤保险条例", 17) is None
     assert bare.law_status("中华人民共和国继承法") == "已废止"
+
+
+def test_without_the_statute_folder_interpretations_are_known_by_name_only(knowledge):
+    """A fresh machine without ../shared: citations of regulations and judicial interpretations
+    are checked by name and article (a warning), never reported as unknown laws, and the whole
+    knowledge base passes `legalbot check`."""
+    from knowledge.check import run_check
+    from knowledge.check.citations import check_citation
+    from knowledge.content.faq import CitationRef
+    from knowledge.content.statutes import StatuteStore
+
+    bare = StatuteStore(markdown_dirs=[])
+    name = bare.resolve_name("人身损害赔偿解释")
+    assert name in bare.named_only and bare.resolve_name("工伤保险条例") in bare.named_only
+    cit = bare.check(name, 12)
+    assert cit.known_law and not cit.exists
+    problems = check_citation(bare, CitationRef(name, 12, 0, ("残疾赔偿金",)), "x.yml", 1)
+    assert [p.severity for p in problems] == ["warning"]
+    # a made-up name is still an error, and so is a repealed law
+    assert check_citation(bare, CitationRef("某某条例", 1), "x.yml", 1)[0].severity == "error"
+    assert check_citation(bare, CitationRef("中华人民共和国婚姻法", 32), "x.yml", 1)[0].severity == "error"
+    summary, all_problems = run_check(knowledge.root, bare)
+    assert summary["faqs"] > 300
+    assert [str(p) for p in all_problems if p.severity == "error"] == []
+    assert any(p.severity == "warning" for p in all_problems)
+
+
+def test_a_retriever_without_the_folder_shows_interpretations_unverified(index_dir, encoder):
+    from knowledge.content.library import Knowledge
+    from retrieval.hybrid import HybridRetriever
+
+    bare = HybridRetriever(index_dir, encoder=encoder, knowledge=Knowledge(statutes_dirs=()))
+    law = bare.store.resolve_name("工伤保险条例")
+    cited = bare.citation_json(law, 17)
+    assert cited["status"] == "未核验" and cited["text"] == "" and "flk.npc.gov.cn" in cited["note"]
+    assert bare.citation_json("中华人民共和国婚姻法", 32) is None
+    assert bare.citation_json("中华人民共和国民法典", 99999) is None

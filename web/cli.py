@@ -31,9 +31,12 @@ def cmd_check(args) -> int:
           f"{summary['case_types']} case types, {summary['statements']} cited statements in texts; "
           f"{len(errors)} errors, "
           f"{len(problems) - len(errors)} warnings")
-    hint = settings.statutes_hint() if errors else None
+    unverified = sum(p.severity == "warning" and "text not available" in p.message
+                     for p in problems)
+    hint = settings.statutes_hint()
     if hint:
-        print(hint)
+        print(f"warning: {unverified} citations of regulations and judicial interpretations checked "
+              f"by name and article only; {hint}")
     return 1 if errors else 0
 
 

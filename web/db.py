@@ -60,13 +60,6 @@ def migrate(engine: Engine) -> int:
         return max(done)
 
 
-def current_version(engine: Engine) -> int | None:
-    if not inspect(engine).has_table("schema_version"):
-        return None
-    with engine.connect() as conn:
-        return conn.execute(text("SELECT max(version) FROM schema_version")).scalar()
-
-
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False, future=True)
 

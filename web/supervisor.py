@@ -92,10 +92,12 @@ def prepare(quiet: bool = False) -> int:
         if errors:
             for p in errors[:20]:
                 print(p)
-            hint = settings.statutes_hint()
-            raise StartupError(f"the knowledge base has {len(errors)} errors (see above)"
-                               + (f"; {hint}" if hint else ""))
+            raise StartupError(f"the knowledge base has {len(errors)} errors (see above)")
         say(f"knowledge ok: {summary['faqs']} FAQ entries, {summary['case_types']} case types")
+        hint = settings.statutes_hint()
+        if hint:
+            unverified = sum(p.severity == "warning" for p in problems)
+            say(f"warning: {unverified} citations checked by name and article only; {hint}")
         params = build_index(settings.index_dir(), encoder=settings.get("ENCODER"),
                              knowledge=knowledge)
         say("index up to date" if params is None else

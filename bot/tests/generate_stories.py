@@ -16,7 +16,8 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from knowledge.interview import flow as interview, parse  # noqa: E402
+from knowledge.interview import flow as interview  # noqa: E402
+from knowledge.interview.answers import parse_boolean  # noqa: E402
 from knowledge.content.cases import load_case_types  # noqa: E402
 
 TODAY = dt.date(2026, 11, 22)
@@ -38,7 +39,7 @@ def intent_of(text: str, labels: dict[str, str]) -> str:
     (是的, 没有) and inform for everything else, as the labelling rules in README say."""
     if text in labels:
         return labels[text]
-    b = parse.parse_boolean(text) if len(text) <= 3 else None
+    b = parse_boolean(text) if len(text) <= 3 else None
     return "affirm" if b is True else "deny" if b is False else "inform"
 
 

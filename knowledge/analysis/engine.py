@@ -27,6 +27,7 @@ from ..content.statutes import citation_label
 from . import labor, marriage, traffic  # noqa: F401
 from .money import CalcError
 from .registry import Computed, Context, compute_function
+from .wording import say, texts
 
 
 class AnalysisError(ValueError):
@@ -37,6 +38,11 @@ class AnalysisError(ValueError):
         self.fact = fact
 
 
+def _bad(key: str, problem: str, **values) -> AnalysisError:
+    """The fact ``key`` is invalid: "key: <analysis.facts.problem>"."""
+    return AnalysisError(key, f"{key}: {say(f'analysis.facts.{problem}', **values)}")
+
+
 # -- facts ---------------------------------------------------------------------------------------
 def _as_date(value, key: str, today: dt.date) -> dt.date:
     if isinstance(value, dt.date):
@@ -45,29 +51,29 @@ def _as_date(value, key: str, today: dt.date) -> dt.date:
         try:
             d = dt.date.fromisoformat(value.strip())
         except ValueError:
-            raise AnalysisError(key, f"{key}: {value!r} 不是有效日期") from None
+            raise _bad(key, "invalid_date", value=repr(value)) from None
     else:
-        raise AnalysisError(key, f"{key}: 日期要写成 YYYY-MM-DD，收到 {value!r}")
+        raise _bad(key, "date_format", value=repr(value))
     if d > today:
-        raise AnalysisError(key, f"{key}: 日期 {d.isoformat()} 在今天之后")
+        raise _bad(key, "date_in_future", date=d.isoformat())
     if d.year < 1900:
-        raise AnalysisError(key, f"{key}: 日期 {d.isoformat()} 太早了")
+        raise _bad(key, "date_too_early", date=d.isoformat())
     return d
 
 
 def _as_number(value, key: str, integer: bool) -> float | int:
     if isinstance(value, bool):
-        raise AnalysisError(key, f"{key}: 需要数字，收到 {value!r}")
+        raise _bad(key, "not_a_number", value=repr(value))
     if isinstance(value, str):
         try:
             value = float(value.replace(",", "").strip())
         except ValueError:
-            raise AnalysisError(key, f"{key}: 需要数字，收到 {value!r}") from None
+            raise _bad(key, "not_a_number", value=repr(value)) from None
     if not isinstance(value, (int, float)) or value != value:  # NaN
-        raise AnalysisError(key, f"{key}: 需要数字，收到 {value!r}")
+        raise _bad(key, "not_a_number", value=repr(value))
     if integer:
         if float(value) != int(value):
-            raise AnalysisError(key, f"{key}: 需要整数，收到 {value!r}")
+            raise _bad(key, "not_an_integer", value=repr(value))
         return int(value)
     return float(value)
 
@@ -83,27 +89,28 @@ def coerce_fact(fact, value, today: dt.date):
             return True
         if value in ("false", "no", "否", 0):
             return False
-        raise AnalysisError(key, f"{key}: 需要 true 或 false，收到 {value!r}")
+        raise _bad(key, "not_a_boolean", value=repr(value))
     if fact.type == "choice":
         allowed = [c["value"] for c in fact.choices]
         if value not in allowed:
-            raise AnalysisError(key, f"{key}: 只能是 {', '.join(map(str, allowed))} 之一，收到 {value!r}")
+            raise _bad(key, "not_a_choice", allowed=", ".join(map(str, allowed)),
+                       value=repr(value))
         return value
     if fact.type == "text":
         if not isinstance(value, str):
-            raise AnalysisError(key, f"{key}: 需要文字")
+            raise _bad(key, "not_text")
         return value.strip()[:2000]
     number = _as_number(value, key, fact.type in ("integer", "grade", "age"))
     if fact.type == "money" and number < 0:
-        raise AnalysisError(key, f"{key}: 金额不能是负数")
+        raise _bad(key, "negative_money")
     if fact.type == "grade" and not 1 <= number <= 10:
-        raise AnalysisError(key, f"{key}: 伤残等级只有一级到十级，收到 {number}")
+        raise _bad(key, "grade_range", value=number)
     if fact.type == "age" and not 0 <= number <= 130:
-        raise AnalysisError(key, f"{key}: 年龄 {number} 不合理")
+        raise _bad(key, "age_range", value=number)
     if fact.min is not None and number < fact.min:
-        raise AnalysisError(key, f"{key}: 不能小于 {fact.min}，收到 {number}")
+        raise _bad(key, "below_min", min=fact.min, value=number)
     if fact.max is not None and number > fact.max:
-        raise AnalysisError(key, f"{key}: 不能大于 {fact.max}，收到 {number}")
+        raise _bad(key, "above_max", max=fact.max, value=number)
     return number
 
 
@@ -114,7 +121,7 @@ def coerce_facts(case: CaseType, raw: dict, today: dt.date) -> tuple[dict, list[
     known = {f.key for f in case.facts}
     for key in raw:
         if key not in known:
-            raise AnalysisError(key, f"{key}: 案件类型 {case.id} 没有这个事实")
+            raise _bad(key, "unknown_fact", case=case.id)
     for f in case.facts:  # in order, so ask_if can look at earlier facts
         value = raw.get(f.key)
         if not expr.evaluate(f.ask_if, facts):
@@ -164,7 +171,7 @@ class Analysis:
         return out
 
     def as_text(self) -> str:
-        lines = [f"法律分析和意见指南：{self.case.title}", ""]
+        lines = [f"{texts()['report']['title']}：{self.case.title}", ""]
         lines += [f"· {f['text']}（{'、'.join(c['label'] for c in f['citations'])}）" for f in self.findings]
         if self.amounts:
             lines.append("")
@@ -228,7 +235,7 @@ def analyze(case: CaseType, raw_facts: dict, *, region: str = "河南",
                                               if expr.evaluate(u.get("when"), env)]
     for key in missing:
         f = case.fact(key)
-        uncertainties.append(f"缺少“{f.question.rstrip('？?')}”这一事实，相关结论和金额没法算准。")
+        uncertainties.append(say("analysis.fact_missing", question=f.question.rstrip("？?")))
     seen, citations = set(), []
     for group in [f["citations"] for f in findings] + [a["citations"] for a in amounts] \
             + [d["citations"] for d in deadlines]:

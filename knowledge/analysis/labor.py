@@ -1,16 +1,225 @@
-"""Labor case types: dismissal, no written contract, unpaid wages, work injury."""
+"""Labor case types: dismissal, no written contract, unpaid wages, work injury; and their
+calculators, small pure functions returning :class:`~.money.Breakdown` records.
+
+Sources (texts in shared/data/statutes): 劳动合同法 第47、82、85、87条; 劳动合同法实施条例
+第7、27条; 劳动法 第44条; 工伤保险条例 第35–37、64条; 月计薪天数 21.75 from 劳社部发〔2008〕3号.
+The wording and the citations of each case type are in ``knowledge/cases/*.yml``.
+"""
 from __future__ import annotations
 
 import datetime as dt
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from . import deadlines as dl, money as calc
+from . import deadlines as dl
+from .money import (Breakdown, _date, _dec, _money, _money_float, _n, _number, _y,
+                    add_months, invalid, months_and_days)
 from .registry import Computed, Context, computes
+from .wording import say
+
+# -- editable parameters (practice and regulator figures, not statute) --------------------------
+#: 月计薪天数 and daily hours used to derive the hourly base for overtime (劳社部发〔2008〕3号).
+MONTHLY_PAY_DAYS = Decimal("21.75")
+HOURS_PER_DAY = Decimal("8")
+
+#: Days per month used to prorate an incomplete month of double wages (practice).
+DAYS_PER_MONTH_PRACTICE = 30
+
+#: 劳动合同法第47条第2款: above three times the local average wage, N counts at most 12 years.
+CAPPED_MAX_YEARS = 12
+
+# 工伤保险条例 第35–37条: one-off disability subsidy, months of the worker's own wage by grade
+# (checked against the 2010 text: 27/25/23/21, 18/16, 13/11/9/7).
+DISABILITY_SUBSIDY_MONTHS = {1: 27, 2: 25, 3: 23, 4: 21, 5: 18, 6: 16, 7: 13, 8: 11, 9: 9, 10: 7}
+#: 工伤保险条例第64条: the own wage counts at least 60% and at most 300% of the local average.
+OWN_WAGE_FLOOR, OWN_WAGE_CEILING = Decimal("0.6"), Decimal("3")
 
 
-def _check_order(start, end, fact: str) -> None:
+# -- calculators ---------------------------------------------------------------------------------
+def compensation_months(start: date, end: date) -> float:
+    """N of 劳动合同法第47条: one month per full year; a remainder of 6 months or more counts 1,
+    a shorter non-zero remainder counts 0.5. ``end`` is the day the contract ends; the service is
+    the calendar span from ``start`` to ``end`` (2020-03-01 -> 2023-03-01 is exactly 3 years)."""
+    start, end = _date(start, "start"), _date(end, "end")
     if end < start:
-        raise calc.CalcError(f"{fact} 早于开始上班的日期（{fact}）", fact)
+        raise invalid("end_before_start", "end")
+    months, days = months_and_days(start, end)
+    years, rest = divmod(months, 12)
+    if rest >= 6:
+        return float(years + 1)
+    if rest or days:
+        return years + 0.5
+    return float(years)
+
+
+def _compensation_base(monthly_wage, start, end, local_avg_monthly_wage, local_minimum_wage):
+    wage = _money(monthly_wage, "monthly_wage")
+    start, end = _date(start, "start"), _date(end, "end")
+    months = _dec(compensation_months(start, end))
+    figures = {"monthly_wage": float(wage), "start": start.isoformat(), "end": end.isoformat(),
+               "months_uncapped": float(months)}
+    wage_used, capped, floored = wage, False, False
+    notes = []
+    if local_minimum_wage is not None:
+        minimum = _money(local_minimum_wage, "local_minimum_wage")
+        figures["local_minimum_wage"] = float(minimum)
+        if wage < minimum:
+            wage_used, floored = minimum, True
+            notes.append(say("formulas.compensation.minimum_wage", minimum=_y(minimum)))
+    if local_avg_monthly_wage is not None:
+        avg = _money(local_avg_monthly_wage, "local_avg_monthly_wage", positive=True)
+        figures["local_avg_monthly_wage"] = float(avg)
+        if wage > 3 * avg:
+            wage_used, capped = 3 * avg, True
+            notes.append(say("formulas.compensation.capped", wage=_y(wage), avg=_y(avg),
+                             cap=_y(3 * avg), years=CAPPED_MAX_YEARS))
+            months = min(months, Decimal(CAPPED_MAX_YEARS))
+    figures.update(wage_used=float(wage_used), months=float(months), capped=capped, floored=floored)
+    prefix = "；".join(notes) + "：" if notes else ""
+    return wage_used, months, figures, prefix
+
+
+def economic_compensation(monthly_wage, start: date, end: date, local_avg_monthly_wage=None, *,
+                          local_minimum_wage=None) -> Breakdown:
+    """经济补偿 N × 月工资 (劳动合同法第47条). ``monthly_wage`` is the average of the last 12 months
+    (实施条例第27条; below ``local_minimum_wage`` it is raised to it). Above three times
+    ``local_avg_monthly_wage`` the wage is capped at three times it and N at 12."""
+    wage_used, months, figures, prefix = _compensation_base(
+        monthly_wage, start, end, local_avg_monthly_wage, local_minimum_wage)
+    amount = wage_used * months
+    formula = f"{prefix}{_y(wage_used)} 元/月 × {_n(months)} 个月 = {_y(amount)} 元"
+    return Breakdown("economic_compensation", _money_float(amount), formula, figures)
+
+
+def unlawful_termination_damages(monthly_wage, start: date, end: date, local_avg_monthly_wage=None,
+                                 *, local_minimum_wage=None) -> Breakdown:
+    """违法解除赔偿金: twice the 第47条 economic compensation (劳动合同法第87条), same caps."""
+    wage_used, months, figures, prefix = _compensation_base(
+        monthly_wage, start, end, local_avg_monthly_wage, local_minimum_wage)
+    amount = 2 * wage_used * months
+    figures["multiplier"] = 2
+    formula = f"{prefix}2 × {_y(wage_used)} 元/月 × {_n(months)} 个月 = {_y(amount)} 元"
+    return Breakdown("unlawful_termination_damages", _money_float(amount), formula, figures)
+
+
+def double_wages(monthly_wage, start: date, signed: date | None, as_of: date) -> Breakdown:
+    """The extra month's wage per month without a written contract (劳动合同法第82条, 实施条例第7条).
+
+    The period runs from ``start`` + 1 month to the day before ``signed`` (or to ``as_of``, inclusive,
+    when never signed), and ends no later than the day before ``start`` + 1 year (at most 11 months).
+    Whole months are counted by calendar; leftover days are prorated days/30 of a month (practice).
+    """
+    wage = _money(monthly_wage, "monthly_wage")
+    start, as_of = _date(start, "start"), _date(as_of, "as_of")
+    if as_of < start:
+        raise invalid("as_of_before_start", "as_of")
+    last = as_of
+    if signed is not None:
+        signed = _date(signed, "signed")
+        last = min(last, signed - timedelta(days=1))
+    period_start = add_months(start, 1)
+    last = min(last, add_months(start, 12) - timedelta(days=1))
+    figures = {"monthly_wage": float(wage), "start": start.isoformat(),
+               "signed": signed.isoformat() if signed else None, "as_of": as_of.isoformat()}
+    if last < period_start:
+        figures.update(months=0.0, whole_months=0, extra_days=0, period_start=None, period_end=None)
+        if signed is not None and signed <= period_start:
+            why = say("formulas.double_wages.signed_in_time", date=period_start.isoformat())
+        else:
+            why = say("formulas.double_wages.within_first_month", date=as_of.isoformat())
+        return Breakdown("double_wages", 0.0, f"{why}：{_y(0)} 元", figures)
+    months_from_start, days = months_and_days(start, last + timedelta(days=1))
+    whole = months_from_start - 1
+    fraction = Decimal(days) / DAYS_PER_MONTH_PRACTICE
+    amount = wage * whole + wage * days / DAYS_PER_MONTH_PRACTICE
+    figures.update(months=float(round(whole + fraction, 4)), whole_months=whole, extra_days=days,
+                   period_start=period_start.isoformat(), period_end=last.isoformat())
+    span = f"（{period_start.isoformat()} 至 {last.isoformat()}）"
+    if days:
+        formula = (f"{_y(wage)} 元/月 × {whole} 个月 + {_y(wage)} 元/月 × {days}/"
+                   f"{DAYS_PER_MONTH_PRACTICE} 个月 = {_y(amount)} 元{span}；"
+                   + say("formulas.double_wages.prorated", days=days,
+                         per_month=DAYS_PER_MONTH_PRACTICE))
+        basis = "practice"
+    else:
+        formula = f"{_y(wage)} 元/月 × {whole} 个月 = {_y(amount)} 元{span}"
+        basis = "statute"
+    return Breakdown("double_wages", _money_float(amount), formula, figures, basis)
+
+
+def overtime_pay(monthly_wage, workday_hours=0, restday_hours=0, holiday_hours=0) -> Breakdown:
+    """加班费 (劳动法第44条): hourly base = monthly wage / 21.75 / 8; 150% for extended workday hours,
+    200% for rest-day hours without compensatory time off, 300% for statutory-holiday hours."""
+    wage = _money(monthly_wage, "monthly_wage")
+    workday = _number(workday_hours, "workday_hours", label="加班小时数")
+    restday = _number(restday_hours, "restday_hours", label="加班小时数")
+    holiday = _number(holiday_hours, "holiday_hours", label="加班小时数")
+    hourly = wage / MONTHLY_PAY_DAYS / HOURS_PER_DAY
+    weighted = Decimal("1.5") * workday + 2 * restday + 3 * holiday
+    amount = hourly * weighted
+    figures = {"monthly_wage": float(wage), "hourly_base": float(round(hourly, 4)),
+               "workday_hours": float(workday), "restday_hours": float(restday),
+               "holiday_hours": float(holiday), "monthly_pay_days": float(MONTHLY_PAY_DAYS)}
+    formula = (f"{_y(wage)} 元 ÷ {MONTHLY_PAY_DAYS} 天 ÷ {HOURS_PER_DAY} 小时 × "
+               f"(150% × {_n(workday)} + 200% × {_n(restday)} + 300% × {_n(holiday)}) 小时"
+               f" = {_y(amount)} 元")
+    return Breakdown("overtime_pay", _money_float(amount), formula, figures)
+
+
+def unpaid_wages(amount_owed) -> list[Breakdown]:
+    """The owed wages and the 50%-100% 加付赔偿金 range of 劳动合同法第85条, payable only when the
+    employer misses the deadline the labour authority sets."""
+    owed = _money(amount_owed, "amount_owed")
+    low, high = owed * Decimal("0.5"), owed
+    wages = Breakdown("unpaid_wages", _money_float(owed), f"拖欠工资 {_y(owed)} 元",
+                      {"amount_owed": float(owed)})
+    extra = Breakdown(
+        "additional_compensation", _money_float(low),
+        f"{_y(owed)} 元 × 50% ～ 100% = {_y(low)} ～ {_y(high)} 元"
+        + say("formulas.additional_compensation"),
+        {"amount_owed": float(owed), "low_rate": 0.5, "high_rate": 1.0},
+        low=_money_float(low), high=_money_float(high))
+    return [wages, extra]
+
+
+def one_off_disability_subsidy(monthly_wage: float, grade: int,
+                               local_avg_monthly_wage: float | None = None) -> Breakdown:
+    """一次性伤残补助金: months of the worker's own wage by grade (工伤保险条例第35–37条), the
+    own wage held between 60% and 300% of the local average (第64条)."""
+    if grade not in DISABILITY_SUBSIDY_MONTHS:
+        raise invalid("grade_one_to_ten", "disability_grade")
+    if monthly_wage is None or monthly_wage < 0:
+        raise invalid("negative_wage", "monthly_wage")
+    months = DISABILITY_SUBSIDY_MONTHS[grade]
+    wage = Decimal(str(monthly_wage))
+    used, note = wage, ""
+    if local_avg_monthly_wage is not None:
+        avg = Decimal(str(local_avg_monthly_wage))
+        if avg <= 0:
+            raise invalid("average_wage_not_positive", "local_avg_monthly_wage")
+        low, high = avg * OWN_WAGE_FLOOR, avg * OWN_WAGE_CEILING
+        if wage < low:
+            used, note = low, say("formulas.own_wage.floor", avg=f"{avg:.2f}", used=f"{low:.2f}")
+        elif wage > high:
+            used, note = high, say("formulas.own_wage.ceiling", avg=f"{avg:.2f}", used=f"{high:.2f}")
+    amount = (used * months).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return Breakdown(
+        item="one_off_disability_subsidy", amount=float(amount),
+        formula=f"{note}{used:.2f} 元/月（本人工资）× {months} 个月（{grade}级）= {amount:.2f} 元",
+        figures={"monthly_wage": float(wage), "wage_used": float(used), "months": months,
+                 "grade": grade, "local_avg_monthly_wage": local_avg_monthly_wage})
+
+
+# -- compute functions ---------------------------------------------------------------------------
+def _days_left(deadline, ctx: Context) -> int:
+    """Days from today to a deadline's last day; negative once it has passed."""
+    return (deadline.date - ctx.today).days
+
+
+def _add_arbitration(out: Computed, deadline, ctx: Context) -> None:
+    """The labour arbitration deadline, and the days left to it for the case's conditions."""
+    out.deadlines.append(deadline)
+    out.derived["arbitration_days_left"] = _days_left(deadline, ctx)
 
 
 @computes("unlawful_dismissal")
@@ -18,23 +227,18 @@ def unlawful_dismissal(f: dict, ctx: Context) -> Computed:
     out = Computed()
     if not {"monthly_wage", "start_date", "end_date"} <= set(f):
         return out
-    _check_order(f["start_date"], f["end_date"], "end_date")
+    if f["end_date"] < f["start_date"]:
+        raise invalid("before_work_started", "end_date", fact="end_date")
     avg = f.get("local_avg_monthly_wage")
-    ec = calc.economic_compensation(f["monthly_wage"], f["start_date"], f["end_date"], avg)
-    out.amounts.append(ec)
-    out.amounts.append(calc.unlawful_termination_damages(f["monthly_wage"], f["start_date"],
-                                                         f["end_date"], avg))
-    out.derived["service_months"] = calc.compensation_months(f["start_date"], f["end_date"])
+    out.amounts.append(economic_compensation(f["monthly_wage"], f["start_date"], f["end_date"], avg))
+    out.amounts.append(unlawful_termination_damages(f["monthly_wage"], f["start_date"],
+                                                    f["end_date"], avg))
+    out.derived["service_months"] = compensation_months(f["start_date"], f["end_date"])
     chosen = "unlawful_termination_damages" if f.get("termination") == "unlawful" \
         else "economic_compensation"
     out.derived["total"] = next(a.amount for a in out.amounts if a.item == chosen)
     out.deadlines.append(dl.labor_arbitration(f["end_date"]))
     return out
-
-
-def _days_left(deadline, ctx: Context) -> int:
-    """Days from today to a deadline's last day; negative once it has passed."""
-    return (deadline.date - ctx.today).days
 
 
 @computes("no_written_contract")
@@ -48,70 +252,34 @@ def no_written_contract(f: dict, ctx: Context) -> Computed:
     # A contract signed before work starts is lawful (劳动合同法第10条第3款): no order check.
     as_of = f.get("as_of") or ctx.today
     if as_of < f["start_date"]:
-        raise calc.CalcError("算到的日期早于开始上班的日期", "as_of")
-    b = calc.double_wages(f["monthly_wage"], f["start_date"], signed, as_of)
+        raise invalid("as_of_before_work_started", "as_of")
+    b = double_wages(f["monthly_wage"], f["start_date"], signed, as_of)
     out.amounts.append(b)
     out.derived["total"] = b.amount
     out.derived["double_wage_months"] = b.figures.get("months", 0)
     # 实施条例第7条: still no written contract on the day one year after the start.
-    anniversary = calc.add_months(f["start_date"], 12)
+    anniversary = add_months(f["start_date"], 12)
     out.derived["one_year_without_contract"] = (
         anniversary <= as_of if signed is None else signed > anniversary)
     period_end = b.figures.get("period_end")
     if period_end:
-        d = dl.labor_arbitration(dt.date.fromisoformat(period_end))
-        out.deadlines.append(d)
-        out.derived["arbitration_days_left"] = _days_left(d, ctx)
+        _add_arbitration(out, dl.labor_arbitration(dt.date.fromisoformat(period_end)), ctx)
     return out
 
 
 @computes("unpaid_wages")
-def unpaid_wages(f: dict, ctx: Context) -> Computed:
+def unpaid_wages_claim(f: dict, ctx: Context) -> Computed:
     out = Computed()
     if f.get("amount_owed") is not None:
-        out.amounts.extend(calc.unpaid_wages(f["amount_owed"]))
+        out.amounts.extend(unpaid_wages(f["amount_owed"]))
         out.derived["total"] = out.amounts[0].amount
     ended = f.get("end_date") if not f.get("still_employed", False) else None
     start = f.get("owed_since") or ended
     if start is not None:
         d = dl.labor_arbitration(start, wage_claim=True, employment_ended=ended)
         if d is not None:
-            out.deadlines.append(d)
-            out.derived["arbitration_days_left"] = _days_left(d, ctx)
+            _add_arbitration(out, d, ctx)
     return out
-
-
-# 工伤保险条例 第35–37条: one-off disability subsidy, months of the worker's own wage by grade
-# (checked against the 2010 text: 27/25/23/21, 18/16, 13/11/9/7).
-DISABILITY_SUBSIDY_MONTHS = {1: 27, 2: 25, 3: 23, 4: 21, 5: 18, 6: 16, 7: 13, 8: 11, 9: 9, 10: 7}
-#: 工伤保险条例第64条: the own wage counts at least 60% and at most 300% of the local average.
-OWN_WAGE_FLOOR, OWN_WAGE_CEILING = Decimal("0.6"), Decimal("3")
-
-
-def one_off_disability_subsidy(monthly_wage: float, grade: int,
-                               local_avg_monthly_wage: float | None = None) -> calc.Breakdown:
-    if grade not in DISABILITY_SUBSIDY_MONTHS:
-        raise calc.CalcError("伤残等级只有一级到十级", "disability_grade")
-    if monthly_wage is None or monthly_wage < 0:
-        raise calc.CalcError("工资不能为负数", "monthly_wage")
-    months = DISABILITY_SUBSIDY_MONTHS[grade]
-    wage = Decimal(str(monthly_wage))
-    used, note = wage, ""
-    if local_avg_monthly_wage is not None:
-        avg = Decimal(str(local_avg_monthly_wage))
-        if avg <= 0:
-            raise calc.CalcError("当地职工月平均工资必须大于零", "local_avg_monthly_wage")
-        low, high = avg * OWN_WAGE_FLOOR, avg * OWN_WAGE_CEILING
-        if wage < low:
-            used, note = low, f"本人工资低于当地职工月平均工资 {avg:.2f} 元的60%，按 {low:.2f} 元计算："
-        elif wage > high:
-            used, note = high, f"本人工资高于当地职工月平均工资 {avg:.2f} 元的300%，按 {high:.2f} 元计算："
-    amount = (used * months).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    return calc.Breakdown(
-        item="one_off_disability_subsidy", amount=float(amount),
-        formula=f"{note}{used:.2f} 元/月（本人工资）× {months} 个月（{grade}级）= {amount:.2f} 元",
-        figures={"monthly_wage": float(wage), "wage_used": float(used), "months": months,
-                 "grade": grade, "local_avg_monthly_wage": local_avg_monthly_wage})
 
 
 @computes("work_injury")

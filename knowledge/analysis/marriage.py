@@ -1,7 +1,7 @@
 """Marriage and family case types: divorce, child support, bride price, inheritance.
 
-The helpers are small pure functions returning :class:`~knowledge.calculators.Breakdown`; the
-functions registered with :func:`~knowledge.analysis.computes` only wire them to the facts,
+The helpers are small pure functions returning :class:`~.money.Breakdown`; the
+functions registered with :func:`~.registry.computes` only wire them to the facts,
 check facts against each other (a :class:`CalcError` names the fact at fault) and add deadlines.
 The legal wording and the citations are in ``knowledge/cases/{divorce,child_support,bride_price,
 inheritance}.yml``.
@@ -23,7 +23,7 @@ from decimal import Decimal
 from . import deadlines as dl
 from .registry import Computed, Context, computes
 # The calculators' own checks, rounding and number formatting, so every report reads the same.
-from .money import Breakdown, CalcError, _cent, _count, _money, _money_float, _pct, _y
+from .money import Breakdown, _cent, _count, _money, _money_float, _pct, _y, invalid
 
 #: 婚姻家庭编解释（一）第49条: shares of the payer's monthly total income (low, high).
 #: Two or more children: the interpretation lets the share rise above 30% but "generally" not
@@ -119,12 +119,12 @@ def divorce(f: dict, ctx: Context) -> Computed:
     out = Computed()
     young, old = f.get("youngest_child_age"), f.get("oldest_child_age")
     if young is not None and old is not None and old < young:
-        raise CalcError("最大的孩子不能比最小的孩子年纪小", "oldest_child_age")
+        raise invalid("oldest_younger_than_youngest", "oldest_child_age")
     married, applied = f.get("marriage_date"), f.get("application_date")
     if married is not None:
         out.derived["marriage_years"] = full_years(married, ctx.today)
         if applied is not None and applied < married:
-            raise CalcError("离婚申请日期早于结婚登记日期", "application_date")
+            raise invalid("application_before_marriage", "application_date")
     if applied is not None:
         _add_deadlines(out, dl.divorce_cooling_off(applied))
     return out

@@ -20,10 +20,12 @@ class Context:
     today: dt.date
     standards: dict
     standards_used: list[Figure] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
 
-    def figure(self, name: str, year: int | None = None) -> Figure | None:
-        fig = pick(self.standards, self.region, name, year)
+    def figure(self, name: str, year: int | None = None, *,
+               region: str | None = None) -> Figure | None:
+        """The standards figure for ``region`` (default: the analysis' region), recorded as
+        used."""
+        fig = pick(self.standards, self.region if region is None else region, name, year)
         if fig and fig not in self.standards_used:
             self.standards_used.append(fig)
         return fig

@@ -12,21 +12,10 @@ from pathlib import Path
 import jinja2
 
 from ..content.cases import CaseType
-from ..content.library import get_knowledge
+from ..content.statutes import citation_label
+from .wording import figure_label, texts
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
-FIGURE_LABELS = {
-    "urban_per_capita_disposable_income": "城镇居民人均可支配收入（元/年）",
-    "rural_per_capita_disposable_income": "农村居民人均可支配收入（元/年）",
-    "urban_per_capita_consumption_expenditure": "城镇居民人均消费支出（元/年）",
-    "avg_annual_wage": "职工年平均工资（元）",
-    "hospital_food_subsidy_per_day": "住院伙食补助标准（元/天）",
-    "minimum_monthly_wage": "月最低工资标准（元）",
-}
-
-
-def wording() -> dict:
-    return get_knowledge().texts["report"]
 
 
 @functools.lru_cache(maxsize=1)
@@ -66,13 +55,14 @@ def context(analysis: dict, case: CaseType, store) -> dict:
     articles = []
     for c in analysis["citations"]:
         art = store.get(c["law"], c["article"], c.get("sub", 0))
-        articles.append({"label": c.get("label") or f"《{c['law']}》第{c['article']}条",
+        articles.append({"label": c.get("label") or citation_label(c["law"], c["article"],
+                                                                    c.get("sub", 0)),
                          "status": art.status if art else "未核验",
                          "text": art.text if art else ""})
-    standards = [{**s, "label": FIGURE_LABELS.get(s["name"], s["name"])}
+    standards = [{**s, "label": figure_label(s["name"], unit=True)}
                  for s in analysis.get("standards_used", [])]
     return {"a": {**analysis, "standards_used": standards}, "facts": facts, "articles": articles,
-            "w": wording(), "generated": dt.date.today().isoformat()}
+            "w": texts()["report"], "generated": dt.date.today().isoformat()}
 
 
 def render_html(analysis: dict, case: CaseType, store, *, pdf_url: str | None = None) -> str:

@@ -10,44 +10,25 @@ import importlib.resources
 import re
 import sqlite3
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
+
+from . import numerals
 
 CURRENT = "现行有效"
 REPEALED = "已废止"
 UNKNOWN = "未收录"
 _DB_CURRENT = ("现行有效", "已被修改")  # 已被修改: the db marks laws with amendments; text is current
 
-_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
-           "六": 6, "七": 7, "八": 8, "九": 9}
-_UNITS = {"十": 10, "百": 100, "千": 1000}
-
 
 def cn_to_int(text: str) -> int:
-    """Convert a Chinese or Arabic numeral (一千零七十九, 1079, 十二) to int."""
-    text = text.strip()
-    if text.isdigit():
-        return int(text)
-    if not text:
-        raise ValueError("empty numeral")
-    total, current = 0, 0
-    for ch in text:
-        if ch in _DIGITS:
-            current = _DIGITS[ch]
-        elif ch in _UNITS:
-            total += (current or 1) * _UNITS[ch]
-            current = 0
-        elif ch == "万":
-            total = (total + current) * 10000
-            current = 0
-        else:
-            raise ValueError(f"not a numeral: {text!r}")
-    return total + current
+    """Convert a Chinese or Arabic numeral (一千零七十九, 1079, 十二) to int; ValueError otherwise."""
+    return numerals.to_int(text)
 
 
-_NUM = r"[0-9零〇一二两三四五六七八九十百千]+"
+_NUM = rf"[0-9{numerals.PLAIN_CHARS}]+"
 _ARTICLE_LINE = re.compile(rf"^第({_NUM})条(?:之({_NUM}))?[\s　]+(.*)$")
 
 
@@ -76,15 +57,6 @@ class Citation:
     exists: bool = False
     status: str = UNKNOWN
     replaced_by: str | None = None
-    extra: dict = field(default_factory=dict)
-
-    def as_dict(self) -> dict:
-        out = {"law": self.law, "article": self.article}
-        if self.sub:
-            out["sub"] = self.sub
-        if self.paragraph:
-            out["paragraph"] = self.paragraph
-        return out
 
 
 def short_name(law: str) -> str:
@@ -123,7 +95,13 @@ class StatuteStore:
                 self._load_markdown(Path(d))
         self.db_laws = self._db_law_names()
         self.aliases = dict(meta.get("aliases", {}))
-        for name in list(self.db_laws) + list(self.md_laws) + list(self.repealed):
+        # regulations and interpretations known by their official name (laws.yml) whose text is
+        # not available here (no statute folder): cited by name and article, never verified
+        self.named_only = {n for n in list(self.aliases.values()) + list(meta.get("documents") or [])
+                           if n not in self.db_laws and n not in self.md_laws
+                           and n not in self.repealed}
+        for name in list(self.db_laws) + list(self.md_laws) + list(self.repealed) \
+                + sorted(self.named_only):
             self.aliases.setdefault(short_name(name), name)
             self.aliases.setdefault(name, name)
 

@@ -52,11 +52,14 @@ class Texts:
             node = node[part]
         return node
 
-    def say(self, path: str, **values) -> str:
-        """The text at ``section.key[.key]``, tidied, with ``{name}`` filled from ``values``."""
+    def say(self, path: str, *, as_written: bool = False, **values) -> str:
+        """The text at ``section.key[.key]`` (for a legal statement, its ``text``) with
+        ``{name}`` filled from ``values``; tidied (YAML folding undone) unless ``as_written``,
+        which keeps the spaces formulas set around their figures."""
         node = self._node(path)
-        text = node["text"] if isinstance(node, dict) else node
-        return tidy(str(text)).format(**values) if values else tidy(str(text))
+        text = str(node["text"] if isinstance(node, dict) else node)
+        text = text if as_written else tidy(text)
+        return text.format(**values) if values else text
 
     def statement(self, path: str, **values) -> Statement:
         node = self._node(path)

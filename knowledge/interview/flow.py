@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from ..content import expr
 from ..content.cases import CaseType, Fact
 from ..content.library import get_knowledge
-from . import parse, safety
+from . import answers, corrections, safety
 
 
 def words() -> dict:
@@ -78,7 +78,7 @@ def show(fact: Fact, value) -> str:
 
 
 def _parse(fact: Fact, text: str, today: dt.date):
-    value = parse.parse_answer(fact, text, today)
+    value = answers.parse_answer(fact, text, today)
     return value.isoformat() if isinstance(value, dt.date) else value
 
 
@@ -104,23 +104,23 @@ def handle(case: CaseType, facts: dict, text: str, *, today: dt.date | None = No
         f, rest = named
         try:
             value = _parse(f, rest, today)
-        except parse.ParseError as exc:
+        except answers.ParseError as exc:
             return Turn("invalid", facts, str(exc), fact=current.key)
         return _apply_correction(case, facts, current, f, value)
-    rest = parse.correction(text)
+    rest = corrections.correction(text)
     if rest:
         # a correction of the current question, or of an earlier answer (latest first)
         for f in [current] + [f for f in reversed(applicable(case, facts)) if f.key in facts]:
             try:
                 value = _parse(f, rest, today)
-            except parse.ParseError:
+            except answers.ParseError:
                 continue
             return _apply_correction(case, facts, current, f, value)
         return Turn("invalid", facts, w["correction_not_understood"], fact=current.key)
     try:
         value = _parse(current, text, today)
-    except parse.ParseError as exc:
-        if parse.looks_like_question(text):
+    except answers.ParseError as exc:
+        if corrections.looks_like_question(text):
             return Turn("question", facts, fact=current.key)
         return Turn("invalid", facts, str(exc), fact=current.key)
     facts[current.key] = value
@@ -173,7 +173,7 @@ def _named_correction(case: CaseType, facts: dict, current: Fact, text: str):
         return None
     f, name = best
     start = text.index(name)
-    rest = parse.correction((text[:start] + "，" + text[start + len(name):].lstrip("的")).strip("，"))
+    rest = corrections.correction((text[:start] + "，" + text[start + len(name):].lstrip("的")).strip("，"))
     return (f, rest) if rest else None
 
 

@@ -1,4 +1,4 @@
-"""The web app's only way to talk to Rasa: its REST channel and its HTTP API."""
+"""The web app's only way to talk to Rasa: its REST channel (and its root URL for health)."""
 from __future__ import annotations
 
 import requests
@@ -43,12 +43,3 @@ class RasaClient:
             return self._http.get(f"{self.base_url}/", timeout=3).status_code == 200
         except requests.RequestException:
             return False
-
-    def append_event(self, sender: str, event: dict) -> None:
-        try:
-            resp = self._http.post(f"{self.base_url}/conversations/{sender}/tracker/events",
-                                   json=event, timeout=self.timeout)
-        except requests.RequestException as exc:
-            raise RasaUnavailable(str(exc)) from exc
-        if resp.status_code != 200:
-            raise RasaUnavailable(f"Rasa answered HTTP {resp.status_code}")
