@@ -11,8 +11,6 @@ loop is bounded.
 from __future__ import annotations
 
 import argparse
-import json
-import platform
 import sys
 import tempfile
 import time
@@ -26,6 +24,7 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from common import machine, write_report  # noqa: E402
 from web.supervisor import Stack, free_port  # noqa: E402
 
 SCRIPT = [("payload", '/start_case{"case_type": "unlawful_dismissal"}'), ("text", "八千"),
@@ -71,18 +70,14 @@ def main() -> int:
         conc = [t for r in results for t in r]
         memory = {p.name: round(psutil.Process(p.popen.pid).memory_info().rss / 2**20, 1)
                   for p in stack.procs}
-        report = {"machine": f"{platform.machine()}, {psutil.cpu_count()} cores, "
-                             f"{round(psutil.virtual_memory().total / 2**30)} GiB",
+        report = {"machine": machine(),
                   "sequential": stats(seq),
                   f"concurrent_{args.conversations}": {**stats(conc),
                                                       "turns_per_s": round(len(conc) / wall, 1)},
                   "rss_mb": memory}
     finally:
         stack.stop()
-    out = ROOT / "bench" / "results"
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "dialogue.json").write_text(json.dumps(report, ensure_ascii=False, indent=2))
-    print(json.dumps(report, ensure_ascii=False, indent=2))
+    write_report("dialogue", report)
     return 0
 
 

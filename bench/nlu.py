@@ -12,12 +12,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from common import machine, write_report
 
 ROOT = Path(__file__).resolve().parent.parent
 RASA = ROOT / ".venv-rasa" / "bin" / "rasa"
@@ -45,7 +46,7 @@ def main() -> int:
     entity_file = out / "DIETClassifier_report.json"
     entities = json.loads(entity_file.read_text()) if entity_file.exists() else {}
     report = {
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+        "machine": machine(),
         "folds": args.folds, "seconds": round(time.perf_counter() - t0),
         "intent_macro_f1": intents["macro avg"]["f1-score"],
         "intent_weighted_f1": intents["weighted avg"]["f1-score"],
@@ -54,10 +55,7 @@ def main() -> int:
         "per_intent_f1": {k: v["f1-score"] for k, v in intents.items() if isinstance(v, dict)
                           and k not in ("macro avg", "weighted avg", "micro avg")},
     }
-    results = ROOT / "bench" / "results"
-    results.mkdir(parents=True, exist_ok=True)
-    (results / "nlu_cross_validation.json").write_text(json.dumps(report, indent=2))
-    print(json.dumps(report, indent=2))
+    write_report("nlu_cross_validation", report)
     return 0 if report["intent_macro_f1"] >= TARGET else 1
 
 

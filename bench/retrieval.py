@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 import random
 import resource
 import sys
@@ -22,6 +21,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from common import machine, write_report  # noqa: E402
 from knowledge.content.library import get_knowledge  # noqa: E402
 from retrieval.encoders import make_encoder  # noqa: E402
 from retrieval.evaluate import evaluate_dev  # noqa: E402
@@ -75,8 +75,7 @@ def main() -> int:
     content = collect(knowledge)
     dev = [json.loads(x) for x in DEV.read_text(encoding="utf-8").splitlines()] if DEV.exists() else []
     questions = [r["question"] for r in dev][: args.questions] or [d["text"] for d in content.docs]
-    report = {"machine": f"{platform.machine()}, {platform.processor() or '?'}, "
-                         f"{__import__('os').cpu_count()} cores, Python {platform.python_version()}",
+    report = {"machine": machine(),
               "faq_entries": len(content.entries), "phrasings": len(content.docs),
               "statute_articles": len(content.statutes), "encoders": {}}
     tmp = Path(tempfile.mkdtemp(prefix="bench-"))
@@ -114,10 +113,7 @@ def main() -> int:
             print(key, report[key], flush=True)
         report["synthetic_entries"] = args.synthetic
         report["peak_rss_mb"] = round(peak_rss_mb(), 1)
-    out = ROOT / "bench" / "results"
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "retrieval.json").write_text(json.dumps(report, ensure_ascii=False, indent=2))
-    print(json.dumps(report, ensure_ascii=False, indent=2))
+    write_report("retrieval", report)
     return 0
 
 

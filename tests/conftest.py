@@ -49,6 +49,19 @@ def retriever(index_dir, knowledge, encoder):
     return HybridRetriever(index_dir, encoder=encoder, knowledge=knowledge)
 
 
+@pytest.fixture(scope="session")
+def analyze_cli():
+    """Runs `legalbot analyze CASE --facts - --json` as a resident's helper would."""
+    import json
+    import subprocess
+
+    def run(case_id: str, facts: dict) -> subprocess.CompletedProcess:
+        return subprocess.run([str(ROOT / ".venv" / "bin" / "legalbot"), "analyze", case_id,
+                               "--facts", "-", "--json"], input=json.dumps(facts), cwd=ROOT,
+                              capture_output=True, text=True, timeout=120)
+    return run
+
+
 @pytest.fixture
 def app(tmp_path, index_dir):
     """The web app on a fresh SQLite database; Rasa is not running (closed loopback port)."""

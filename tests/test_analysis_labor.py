@@ -4,7 +4,6 @@ facts, the knowledge checks of the four labor files, and the ``legalbot analyze`
 from __future__ import annotations
 
 import json
-import subprocess
 from datetime import date
 from pathlib import Path
 
@@ -414,21 +413,9 @@ def test_unlawful_dismissal_invalid_facts(cases, facts, fact):
 
 
 # -- the command line --------------------------------------------------------------------------------
-def _cli(case_id: str, facts: dict) -> subprocess.CompletedProcess:
-    try:
-        load_case_types(CASES)
-    except KnowledgeError as exc:
-        if not any(exc.path.endswith(f"{cid}.yml") for cid in LABOR):
-            pytest.skip(f"another case type file is broken, the CLI loads all of them: {exc}")
-        raise
-    return subprocess.run([str(ROOT / ".venv" / "bin" / "legalbot"), "analyze", case_id,
-                           "--facts", "-", "--json"], input=json.dumps(facts), cwd=ROOT,
-                          capture_output=True, text=True, timeout=120)
-
-
-def test_cli_analyze_no_written_contract():
-    proc = _cli("no_written_contract", {"monthly_wage": 6000, "start_date": "2024-01-01",
-                                        "signed_date": "2024-05-01"})
+def test_cli_analyze_no_written_contract(analyze_cli):
+    proc = analyze_cli("no_written_contract", {"monthly_wage": 6000, "start_date": "2024-01-01",
+                                               "signed_date": "2024-05-01"})
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout)
     assert out["case_type"] == "no_written_contract"
@@ -437,7 +424,7 @@ def test_cli_analyze_no_written_contract():
     assert any(d["item"] == "labor_arbitration" for d in out["deadlines"])
 
 
-def test_cli_analyze_invalid_fact_exits_2():
-    proc = _cli("no_written_contract", {"monthly_wage": -6000, "start_date": "2024-01-01"})
+def test_cli_analyze_invalid_fact_exits_2(analyze_cli):
+    proc = analyze_cli("no_written_contract", {"monthly_wage": -6000, "start_date": "2024-01-01"})
     assert proc.returncode == 2
     assert "monthly_wage" in proc.stderr

@@ -3,7 +3,6 @@ inheritance. Expected amounts and dates are worked out by hand here, with the ar
 never by calling the code under test."""
 import json
 import shutil
-import subprocess
 from datetime import date
 from pathlib import Path
 
@@ -328,19 +327,13 @@ def test_questions_are_resident_ready(types, cid):
 
 
 # -- command line --------------------------------------------------------------------------------
-def _cli(facts: dict) -> subprocess.CompletedProcess:
-    return subprocess.run([str(ROOT / ".venv" / "bin" / "legalbot"), "analyze", "divorce",
-                           "--facts", "-", "--json"], input=json.dumps(facts), cwd=ROOT,
-                          capture_output=True, text=True, timeout=120)
-
-
-def test_cli_analyze_divorce():
-    ok = _cli(DIVORCE_AGREED)
+def test_cli_analyze_divorce(analyze_cli):
+    ok = analyze_cli("divorce", DIVORCE_AGREED)
     assert ok.returncode == 0, ok.stderr
     out = json.loads(ok.stdout)
     assert out["case_type"] == "divorce"
     assert {d["item"]: d["date"] for d in out["deadlines"]} == {
         "cooling_off_end": "2026-03-31", "certificate_application_end": "2026-04-30"}
-    bad = _cli({**DIVORCE_AGREED, "children_count": 1.5})
+    bad = analyze_cli("divorce", {**DIVORCE_AGREED, "children_count": 1.5})
     assert bad.returncode == 2
     assert "children_count" in bad.stderr + bad.stdout

@@ -2,7 +2,6 @@
 out by hand, the age rules, the pedestrian no-fault cap, the review deadline in working days,
 invalid facts, missing regional figures, and the ``legalbot analyze`` command."""
 import json
-import subprocess
 from datetime import date
 from pathlib import Path
 
@@ -382,21 +381,15 @@ def test_traffic_case_files_pass_the_validator():
     assert [str(p) for p in problems if p.path.endswith(ours)] == []
 
 
-def _cli(facts: dict) -> subprocess.CompletedProcess:
-    return subprocess.run([str(ROOT / ".venv" / "bin" / "legalbot"), "analyze", "traffic_injury",
-                           "--facts", "-", "--json"], input=json.dumps(facts), text=True,
-                          capture_output=True, cwd=ROOT, timeout=120)
-
-
-def test_cli_analyze_traffic_injury():
-    done = _cli(INJURED_PEDESTRIAN)
+def test_cli_analyze_traffic_injury(analyze_cli):
+    done = analyze_cli("traffic_injury", INJURED_PEDESTRIAN)
     assert done.returncode == 0, done.stderr
     out = json.loads(done.stdout)
     assert "disability_compensation" in {a["item"] for a in out["amounts"]}
     assert out["split"]["total"] == out["total"]
 
 
-def test_cli_analyze_bad_fact_exits_2():
-    done = _cli({**INJURED_PEDESTRIAN, "disability_grade": 11})
+def test_cli_analyze_bad_fact_exits_2(analyze_cli):
+    done = analyze_cli("traffic_injury", {**INJURED_PEDESTRIAN, "disability_grade": 11})
     assert done.returncode == 2
     assert "disability_grade" in done.stderr
