@@ -18,7 +18,7 @@ sys.path.insert(0, str(ROOT))
 
 from knowledge.interview import flow as interview  # noqa: E402
 from knowledge.interview.answers import parse_boolean  # noqa: E402
-from knowledge.content.cases import load_case_types  # noqa: E402
+from knowledge.content.library import get_knowledge  # noqa: E402
 
 TODAY = dt.date(2026, 11, 22)
 
@@ -76,7 +76,7 @@ class _NoAliases(yaml.SafeDumper):
 
 
 def main() -> int:
-    cases = load_case_types(ROOT / "knowledge" / "cases")
+    cases = get_knowledge().case_types
     answers = yaml.safe_load((ROOT / "bot" / "tests" / "answers.yml").read_text(encoding="utf-8"))
     labels = _nlu_labels()
     stories = []
