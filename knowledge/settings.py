@@ -45,6 +45,20 @@ SETTINGS = (
     Setting("RATE_LIMIT", "30", "Messages one conversation may send per minute."),
     Setting("SECRET_KEY", "", "Secret for signing tokens; empty means a random key kept in "
             "DATA_DIR/secret_key."),
+    Setting("TRUSTED_PROXIES", "", "Addresses or networks of reverse proxies (comma-separated) "
+            "whose X-Forwarded-For names the client; empty: the peer address is the client."),
+    Setting("CONVERSATION_LIMIT", "10 per minute;60 per hour", "New conversations one client "
+            "address may open (a village service centre behind one NAT shares one address)."),
+    Setting("IP_MESSAGE_LIMIT", "120 per minute;1200 per hour", "Messages one client address may "
+            "send over all its conversations."),
+    Setting("LIMITS_STORAGE", "memory://", "Where the per-client counters live: memory:// (one "
+            "web process) or redis://host:port/db when several web processes share them."),
+    Setting("LIMITS_ENABLED", "1", "0 switches the per-client limits off (benchmarks only)."),
+    Setting("CORS_ORIGINS", "", "Origins (comma-separated, e.g. https://village.example.cn) whose "
+            "pages may embed the widget and call the chat API; empty: only this site."),
+    Setting("FRAME_ANCESTORS", "'self'", "Who may show the app's pages in a frame "
+            "(Content-Security-Policy frame-ancestors)."),
+    Setting("MAX_REQUEST_BYTES", "65536", "Largest request body the web app accepts (413 above)."),
 )
 _BY_NAME = {s.name: s for s in SETTINGS}
 

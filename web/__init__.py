@@ -14,6 +14,7 @@ from knowledge.content.library import get_knowledge
 
 from .clients.rasa import RasaClient
 from .db import make_engine, make_sessionmaker, migrate
+from .security import init_security
 from .services.conversations import ChatService
 from .views import chat, health, pages, reports
 
@@ -57,6 +58,7 @@ def create_app(config: dict | None = None) -> Flask:
         rate_per_minute=int(settings.get("RATE_LIMIT", overrides)))
     app.extensions["index_dir"] = settings.index_dir(overrides)
 
+    init_security(app, overrides, errors)
     for view in (reports, chat, health, pages):
         app.register_blueprint(view.bp)
 

@@ -1,4 +1,6 @@
-"""The web app's only way to talk to Rasa: its REST channel (and its root URL for health)."""
+"""The web app's only way to talk to Rasa: its REST channel, its root URL for health, and its
+HTTP API (with the token) to append events such as ``resume`` when a person hands a
+conversation back to the robot."""
 from __future__ import annotations
 
 import requests
@@ -9,9 +11,10 @@ class RasaUnavailable(RuntimeError):
 
 
 class RasaClient:
-    def __init__(self, base_url: str, *, timeout: float = 30.0):
+    def __init__(self, base_url: str, *, timeout: float = 30.0, token: str | None = None):
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
+        self.token = token  # Rasa's HTTP API token (`rasa run --auth-token`)
         self._http = requests.Session()
 
     def send(self, sender: str, message: str) -> list[dict]:
@@ -43,3 +46,15 @@ class RasaClient:
             return self._http.get(f"{self.base_url}/", timeout=3).status_code == 200
         except requests.RequestException:
             return False
+
+    def append_events(self, sender: str, events: list[dict]) -> None:
+        """Append events to a conversation's tracker, e.g. ``[{"event": "resume"}]`` after a
+        mediator hands it back (the counterpart of the actions' ``ConversationPaused``)."""
+        try:
+            resp = self._http.post(f"{self.base_url}/conversations/{sender}/tracker/events",
+                                   params={"token": self.token} if self.token else None,
+                                   json=events, timeout=self.timeout)
+        except requests.RequestException as exc:
+            raise RasaUnavailable(f"Rasa unreachable: {exc.__class__.__name__}") from exc
+        if resp.status_code != 200:
+            raise RasaUnavailable(f"Rasa's API answered HTTP {resp.status_code}")

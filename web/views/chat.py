@@ -3,6 +3,9 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, request
 
+from knowledge import settings
+
+from ..security import limiter
 from ..services.conversations import ChatError
 
 bp = Blueprint("chat", __name__, url_prefix="/api")
@@ -17,13 +20,19 @@ def _chat_error(exc: ChatError):
     return jsonify({"error": exc.code, "message": exc.message}), exc.status
 
 
+def _limit(name: str):
+    return lambda: settings.get(name, current_app.config["SETTINGS"])
+
+
 @bp.post("/conversations")
+@limiter.limit(_limit("CONVERSATION_LIMIT"))
 def create_conversation():
     conv_id, token = _service().create(channel="web")
     return jsonify({"conversation_id": conv_id, "token": token}), 201
 
 
 @bp.post("/conversations/<conv_id>/messages")
+@limiter.limit(_limit("IP_MESSAGE_LIMIT"))
 def post_message(conv_id: str):
     svc = _service()
     svc.authorize(conv_id, request.headers.get("X-Conversation-Token"))
