@@ -26,9 +26,19 @@ def check_standards(root: Path) -> list[Problem]:
     return []
 
 
+def check_supplement(store: StatuteStore) -> list[Problem]:
+    """The statute supplement loads, and no document of it is shadowed by a newer folder text."""
+    out = [Problem(e.path, e.line, e.message) for e in store.supplement_errors]
+    for name, source in store.supplement_shadowed:
+        out.append(Problem(store.supplement.path, None, f"{name}: the statute folder now holds a "
+                           f"text of it ({source}); review the supplement entry against that text "
+                           "and remove it if the text is current", "warning"))
+    return out
+
+
 def run_check(knowledge_dir: Path, store: StatuteStore) -> tuple[dict, list[Problem]]:
     """Validate the whole knowledge base. Returns (summary counts, problems)."""
-    problems: list[Problem] = []
+    problems: list[Problem] = check_supplement(store)
     case_types, case_problems = check_cases(knowledge_dir / "cases", store)
     problems += case_problems
     entries, faq_problems = check_faqs(knowledge_dir / "faqs", store, set(case_types))
@@ -42,4 +52,5 @@ def run_check(knowledge_dir: Path, store: StatuteStore) -> tuple[dict, list[Prob
     return summary, problems
 
 
-__all__ = ["Problem", "run_check", "check_faqs", "check_cases", "check_texts", "check_standards"]
+__all__ = ["Problem", "run_check", "check_faqs", "check_cases", "check_texts", "check_standards",
+           "check_supplement"]

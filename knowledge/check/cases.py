@@ -19,8 +19,12 @@ def check_cases(root: Path, store) -> tuple[dict[str, CaseType], list]:
             problems.append(Problem(exc.path, exc.line, exc.message))
             continue
         out[case.id] = case
-        for ref, line in case.all_citations():
-            problems.extend(check_citation(store, ref, str(path), line))
+        for rule in case.rules:  # each citation checked against the sentence that makes the claim
+            for ref in rule.citations:
+                problems.extend(check_citation(store, ref, str(path), rule.line, claim=rule.finding))
+        for item in case.amounts + case.deadlines:
+            for ref in item.citations:
+                problems.extend(check_citation(store, ref, str(path), item.line, claim=item.label))
     for cid in REQUIRED_CASE_IDS:
         if cid not in out and not any(p.path.endswith(f"{cid}.yml") for p in problems):
             problems.append(Problem(str(root), None, f"case type {cid} is missing"))

@@ -79,7 +79,7 @@ def check_entry(e: faq_mod.FAQ, folder: str, store: StatuteStore, case_ids) -> l
         out.append(Problem(p, ln, f"{e.id}: {len(qs)} distinct phrasings, need at least "
                                   f"{faq_mod.MIN_QUESTIONS}"))
     for ref in e.citations:
-        out.extend(check_citation(store, ref, p, ln))
+        out.extend(check_citation(store, ref, p, ln, claim=e.answer))
     if e.case_type and case_ids is not None and e.case_type not in case_ids:
         out.append(Problem(p, ln, f"{e.id}: unknown case_type {e.case_type}"))
     return out

