@@ -1,7 +1,7 @@
 """Dialogue benchmark: per-turn latency through the chat API, sequential and with concurrent
 conversations, and the memory of each process.
 
-    .venv/bin/python bench/dialogue.py [--conversations 20] [--turns 8]
+    .venv/bin/python bench/dialogue.py [--conversations 20] [--turns 10]
 
 Starts the real system (Rasa, action server, web) on free loopback ports with a temporary data
 folder, drives whole consultations over HTTP, prints a Markdown-ready JSON report and writes
@@ -27,7 +27,9 @@ sys.path.insert(0, str(ROOT))
 from common import machine, write_report  # noqa: E402
 from web.supervisor import Stack, free_port  # noqa: E402
 
-SCRIPT = [("payload", '/start_case{"case_type": "unlawful_dismissal"}'), ("text", "八千"),
+# the menu path first: a resident may send only payloads the bot offered (contract 2)
+SCRIPT = [("text", "你好"), ("payload", '/choose_domain{"domain": "labor"}'),
+          ("payload", '/start_case{"case_type": "unlawful_dismissal"}'), ("text", "八千"),
           ("text", "2020年3月1日"), ("text", "2023年5月1号"), ("text", "没有理由就让我走了"),
           ("text", "不知道"), ("text", "老板跑路了工资谁给"), ("text", "离婚了孩子归谁")]
 
@@ -58,7 +60,7 @@ def main() -> int:
     args = ap.parse_args()
     stack = Stack(host="127.0.0.1", web_port=free_port(), rasa_port=free_port(),
                   actions_port=free_port(), data_dir=Path(tempfile.mkdtemp(prefix="bench-")),
-                  echo=False)
+                  echo=False, extra_env={"LEGALBOT_LIMITS_ENABLED": "0"})  # one address, many residents
     stack.start(timeout=300)
     try:
         seq = [t for _ in range(args.sequential) for t in conversation(stack.url, args.turns)]

@@ -59,6 +59,43 @@ SETTINGS = (
     Setting("FRAME_ANCESTORS", "'self'", "Who may show the app's pages in a frame "
             "(Content-Security-Policy frame-ancestors)."),
     Setting("MAX_REQUEST_BYTES", "65536", "Largest request body the web app accepts (413 above)."),
+    Setting("WEB_THREADS", "8", "Threads of the web app's production server (gunicorn, one worker "
+            "process unless LIMITS_STORAGE is shared)."),
+    Setting("WEB_WORKERS", "1", "Worker processes of the web app's gunicorn; more than one needs "
+            "LIMITS_STORAGE=redis://... so the per-client limits are shared."),
+    # the mediator console (README, "Mediator console")
+    Setting("OFFICE_HOURS", "09:00-17:00", "Office hours of the people who answer handed-off "
+            "conversations, on working days (statutory holidays and 调休 from chinesecalendar)."),
+    Setting("URGENT_MINUTES", "30", "Response limit of a priority (danger) handoff, in minutes "
+            "on the clock."),
+    Setting("RESPONSE_HOURS", "24", "Response limit of an ordinary handoff, in hours counted in "
+            "office hours of working days."),
+    Setting("CONSOLE_IDLE_MINUTES", "60", "A console session ends after this many minutes "
+            "without a request."),
+    Setting("COOKIE_SECURE", "auto", "Secure flag of the console's session cookie: auto (when "
+            "the request came over HTTPS), 1 (always) or 0."),
+    Setting("LOGIN_MAX_FAILURES", "5", "Failed console logins of one user name within "
+            "LOGIN_LOCK_MINUTES before it is refused with 429."),
+    Setting("LOGIN_IP_MAX_FAILURES", "20", "Failed console logins from one client address "
+            "within LOGIN_LOCK_MINUTES before it is refused with 429."),
+    Setting("LOGIN_LOCK_MINUTES", "15", "The window in which failed console logins are counted."),
+    # the WeChat official account (README, "WeChat")
+    Setting("WECHAT_TOKEN", "", "Token of the 公众号's server configuration; /wechat answers 404 "
+            "until WECHAT_TOKEN, WECHAT_APPID and WECHAT_SECRET are all set."),
+    Setting("WECHAT_APPID", "", "AppID of the 公众号 (access token, safe-mode decryption)."),
+    Setting("WECHAT_SECRET", "", "AppSecret of the 公众号 (access token for the "
+            "customer-service and menu APIs)."),
+    Setting("WECHAT_AES_KEY", "", "EncodingAESKey (43 characters) for the compatible and safe "
+            "message modes; empty: plaintext mode only."),
+    Setting("WECHAT_API_BASE", "https://api.weixin.qq.com", "Base URL of WeChat's API "
+            "(token, customer-service messages, menu)."),
+    Setting("WECHAT_PASSIVE_SECONDS", "4.0", "How long /wechat waits for the answer before it "
+            "answers `success` and sends the answer through the customer-service API "
+            "(WeChat gives up after 5 s)."),
+    Setting("WECHAT_MAX_SKEW", "300", "Seconds a signed WeChat push may be old (or ahead); older "
+            "ones are refused as replays."),
+    Setting("PUBLIC_URL", "", "Public base URL of the web app (https://...), used for report "
+            "links sent over WeChat; empty: the host WeChat called."),
 )
 _BY_NAME = {s.name: s for s in SETTINGS}
 
@@ -106,6 +143,22 @@ def statutes_hint(overrides: dict | None = None) -> str | None:
 
 def rasa_url(overrides: dict | None = None) -> str:
     return get("RASA_URL", overrides) or f"http://{get('HOST', overrides)}:{get('RASA_PORT', overrides)}"
+
+
+def secret(name: str, overrides: dict | None = None) -> str:
+    """A random secret kept in DATA_DIR/<name> with mode 0600, made on first use: the web app's
+    signing key, Rasa's API token, the action server's shared secret."""
+    import os
+    import secrets as random
+
+    path = data_dir(overrides) / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(random.token_hex(32))
+    path.chmod(0o600)
+    return path.read_text().strip()
 
 
 def as_table() -> list[tuple[str, str, str]]:

@@ -93,7 +93,10 @@ def stack(tmp_path_factory):
     data = tmp_path_factory.mktemp("stack-data")
     s = Stack(host="127.0.0.1", web_port=free_port(), rasa_port=free_port(),
               actions_port=free_port(), data_dir=data, echo=bool(os.environ.get("LEGALBOT_ECHO")),
-              extra_env={"LEGALBOT_INDEX_DIR": str(settings.index_dir())})
+              extra_env={"LEGALBOT_INDEX_DIR": str(settings.index_dir()),
+                         # the whole suite is one client address opening many conversations
+                         "LEGALBOT_CONVERSATION_LIMIT": "2000 per minute",
+                         "LEGALBOT_IP_MESSAGE_LIMIT": "20000 per minute"})
     s.start(timeout=240)
     yield s
     s.stop()

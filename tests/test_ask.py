@@ -9,7 +9,8 @@ import sys
 
 from web.cli import ask_lines
 
-KEYS = {"id", "domain", "in_scope", "confidence", "faq_id", "answer", "citations", "escalate"}
+KEYS = {"id", "domain", "in_scope", "confidence", "faq_id", "answer", "citations", "escalate",
+        "alternatives"}
 
 
 def run_lines(retriever, lines):

@@ -3,6 +3,7 @@ real Rasa and action servers. Screenshots go to tests/artifacts/ (look at them).
 from __future__ import annotations
 
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -48,19 +49,28 @@ def open_widget(page):
         page.locator(".lb-privacy-ok").click()
 
 
+def wait_until(page, expression: str, timeout: int = 30000) -> None:
+    """Polls a JavaScript expression over the DevTools protocol. Playwright's wait_for_function
+    evaluates its string with eval inside the page, which the app's Content-Security-Policy
+    (script-src 'self', no 'unsafe-eval') rightly refuses; the policy stays on in these tests."""
+    deadline = time.monotonic() + timeout / 1000
+    while not page.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not true after {timeout} ms: {expression}")
+        time.sleep(0.2)
+
+
 def send(page, text):
     before = page.locator(".lb-msg.lb-bot").count()
     page.get_by_label("输入您的问题").fill(text)
     page.get_by_role("button", name="发送").click()
-    page.wait_for_function(f"document.querySelectorAll('.lb-msg.lb-bot').length > {before}",
-                           timeout=60000)
+    wait_until(page, f"document.querySelectorAll('.lb-msg.lb-bot').length > {before}", timeout=60000)
 
 
 def click(page, title):
     before = page.locator(".lb-msg.lb-bot").count()
     page.locator(".lb-btns button", has_text=title).last.click()
-    page.wait_for_function(f"document.querySelectorAll('.lb-msg.lb-bot').length > {before}",
-                           timeout=60000)
+    wait_until(page, f"document.querySelectorAll('.lb-msg.lb-bot').length > {before}", timeout=60000)
 
 
 def test_traffic_injury_from_the_menu_to_the_report_on_a_phone(phone):
@@ -98,7 +108,7 @@ def test_reload_keeps_history(phone):
     count = page.locator(".lb-msg").count()
     page.reload()
     page.get_by_role("button", name="打开法律咨询对话").click()
-    page.wait_for_function(f"document.querySelectorAll('.lb-msg').length >= {count}")
+    wait_until(page, f"document.querySelectorAll('.lb-msg').length >= {count}")
     assert "离婚冷静期是多少天" in page.locator(".lb-log").inner_text()
 
 
@@ -132,7 +142,6 @@ def test_keyboard_only_sending(phone):
     before = page.locator(".lb-msg.lb-bot").count()
     page.keyboard.type("工伤认定要找哪个部门")
     page.keyboard.press("Enter")
-    page.wait_for_function(f"document.querySelectorAll('.lb-msg.lb-bot').length > {before}",
-                           timeout=60000)
+    wait_until(page, f"document.querySelectorAll('.lb-msg.lb-bot').length > {before}", timeout=60000)
     assert "工伤认定要找哪个部门" in page.locator(".lb-log").inner_text()
     assert page.locator("[role=log][aria-live=polite]").count() == 1

@@ -74,7 +74,10 @@ def test_pending_messages_are_answered_in_order_when_rasa_returns(app, client):
     seen = []
 
     class BackRasa:
-        def send(self, sender, message):
+        def replies_to(self, sender, msg_id):  # never heard before: the web sends it
+            return None
+
+        def send(self, sender, message, msg_id=None):
             seen.append(message)
             reply = {"text": f"收到：{message}"}
             if message == "转人工":
@@ -85,7 +88,9 @@ def test_pending_messages_are_answered_in_order_when_rasa_returns(app, client):
     svc.rasa = BackRasa()
     replies = svc.post(conv, "转人工", None)
     assert seen == ["第一句", "第二句", "转人工"]
-    assert [r["text"] for r in replies] == ["收到：第一句", "收到：第二句", "收到：转人工"]
+    assert [r["text"] for r in replies if r["from"] == "bot"] == ["收到：第一句", "收到：第二句",
+                                                                 "收到：转人工"]
+    assert replies[-1]["from"] == "system" and "12348" in replies[-1]["text"]  # when to expect a person
     with app.extensions["db"]() as s:
         assert s.query(Message).filter_by(conversation_id=conv, status="pending").count() == 0
         assert s.query(Handoff).filter_by(conversation_id=conv, status="waiting").count() == 1
@@ -137,7 +142,10 @@ def test_kept_message_is_answered_when_rasa_is_back_and_the_widget_polls(app, cl
         def ping(self):
             return True
 
-        def send(self, sender, message):
+        def replies_to(self, sender, msg_id):  # never heard before: the web sends it
+            return None
+
+        def send(self, sender, message, msg_id=None):
             return [{"text": f"答复：{message}"}]
 
     app.extensions["chat"].rasa = RasaBack()
@@ -165,7 +173,10 @@ def test_a_lease_left_by_a_killed_request_expires(app, client):
         def ping(self):
             return True
 
-        def send(self, sender, message):
+        def replies_to(self, sender, msg_id):  # never heard before: the web sends it
+            return None
+
+        def send(self, sender, message, msg_id=None):
             return [{"text": f"答复：{message}"}]
 
     svc.rasa = RasaBack()
@@ -191,7 +202,10 @@ def test_a_request_that_finds_the_lease_taken_does_not_call_rasa(app, client):
         def ping(self):
             return True
 
-        def send(self, sender, message):
+        def replies_to(self, sender, msg_id):  # never heard before: the web sends it
+            return None
+
+        def send(self, sender, message, msg_id=None):
             calls.append(message)
             return [{"text": "答复"}]
 
@@ -211,21 +225,26 @@ def test_a_database_of_schema_version_1_is_migrated(tmp_path):
 
     from web.db import make_engine, migrate
 
+    from web.db import MIGRATIONS
+
     engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
-    assert migrate(engine) == 2
+    assert migrate(engine) == max(MIGRATIONS)
     with engine.begin() as conn:  # make it look like a database written by schema version 1
         conn.execute(text("ALTER TABLE conversations DROP COLUMN drain_until"))
         conn.execute(text("ALTER TABLE messages DROP COLUMN reply_to"))
         conn.execute(text("DELETE FROM schema_version WHERE version = 2"))
     assert "drain_until" not in {c["name"] for c in inspect(engine).get_columns("conversations")}
-    assert migrate(engine) == 2
+    assert migrate(engine) == max(MIGRATIONS)
     assert "drain_until" in {c["name"] for c in inspect(engine).get_columns("conversations")}
     assert "reply_to" in {c["name"] for c in inspect(engine).get_columns("messages")}
 
 
 def _rasa_replying(replies):
     class OneTurnRasa:  # what Rasa's REST channel returns for one turn
-        def send(self, sender, message):
+        def replies_to(self, sender, msg_id):  # never heard before: the web sends it
+            return None
+
+        def send(self, sender, message, msg_id=None):
             return replies
     return OneTurnRasa()
 
@@ -271,3 +290,32 @@ def test_a_malformed_consultation_payload_stores_nothing_but_the_reply(app, clie
     assert [m["text"] for m in msgs] == ["分析好了。"] and "report_url" not in msgs[0]
     with app.extensions["db"]() as s:
         assert s.query(Consultation).count() == 0
+
+
+def test_backup_while_the_app_writes_and_restore(app, client, tmp_path):
+    """`legalbot backup` copies the live database consistently; the copy opens as the app's
+    database (a restore) with every message in it."""
+    import sqlite3
+
+    from web import create_app
+    from web.db import backup_sqlite
+    from web.supervisor import free_port
+
+    conv, h = start(client)
+    for i in range(3):
+        client.post(f"/api/conversations/{conv}/messages", json={"text": f"留言{i}"}, headers=h)
+    url = str(app.extensions["db_engine"].url)
+    copy = tmp_path / "backup" / "copy.db"
+    assert backup_sqlite(url, copy) > 0
+    assert oct(copy.stat().st_mode & 0o777) == "0o600"
+    assert sqlite3.connect(copy).execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    restored = create_app({"TESTING": True, "DATA_DIR": str(tmp_path / "r"),
+                           "DATABASE_URL": f"sqlite:///{copy}",
+                           "RASA_URL": f"http://127.0.0.1:{free_port()}"})
+    with restored.extensions["db"]() as s:
+        texts = [m.text for m in s.query(Message).filter_by(conversation_id=conv, sender="resident")]
+    assert texts == ["留言0", "留言1", "留言2"]
+    import pytest
+
+    with pytest.raises(ValueError):
+        backup_sqlite("postgresql://u@localhost/db", tmp_path / "x.db")

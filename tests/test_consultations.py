@@ -31,6 +31,18 @@ def send(stack, conv, h, **body):
     return r.json()["messages"]
 
 
+def open_case(stack, conv, h, case_id):
+    """Greeting, domain, case type: each a button the bot offered (payloads a resident may
+    send are only those; contract 2)."""
+    domain = CASES[case_id].domain
+    greeting = send(stack, conv, h, text="你好")
+    offered = {b["payload"]: b["title"] for m in greeting for b in m["buttons"]}
+    menu_payload = next(p for p in offered if f'"{domain}"' in p)
+    menu = send(stack, conv, h, payload=menu_payload, title=offered[menu_payload])
+    case = next(b for m in menu for b in m["buttons"] if f'"{case_id}"' in b["payload"])
+    return send(stack, conv, h, payload=case["payload"], title=case["title"])
+
+
 def asked_fact(case, messages):
     text = "\n".join(m["text"] for m in messages)
     hits = [f for f in case.facts if f.question and f.question in text]
@@ -40,7 +52,7 @@ def asked_fact(case, messages):
 def consult(stack, case_id, answers, extra=None, max_turns=30):
     case = CASES[case_id]
     conv, h = start(stack)
-    msgs = send(stack, conv, h, payload='/start_case{"case_type": "%s"}' % case_id, title=case.title)
+    msgs = open_case(stack, conv, h, case_id)
     transcript = list(msgs)
     for _ in range(max_turns):
         if any(m.get("report_url") for m in msgs):
@@ -82,7 +94,7 @@ def test_dismissal_amount_is_correct_with_a_correction_and_a_digression(stack):
 
 def test_cancel_mid_form_returns_to_the_menu(stack):
     conv, h = start(stack)
-    send(stack, conv, h, payload='/start_case{"case_type": "work_injury"}', title="工伤")
+    open_case(stack, conv, h, "work_injury")
     msgs = send(stack, conv, h, text="算了")
     assert any("菜单" in m["text"] or "先到这里" in m["text"] for m in msgs)
     msgs = send(stack, conv, h, text="你好")
@@ -91,7 +103,7 @@ def test_cancel_mid_form_returns_to_the_menu(stack):
 
 def test_danger_mid_form_gives_emergency_guidance_and_priority_handoff(stack):
     conv, h = start(stack)
-    send(stack, conv, h, payload='/start_case{"case_type": "divorce"}', title="离婚")
+    open_case(stack, conv, h, "divorce")
     msgs = send(stack, conv, h, text="他喝了酒又打我了，现在还拿着刀")
     text = "\n".join(m["text"] for m in msgs)
     assert "110" in text and "12338" in text
@@ -104,7 +116,7 @@ def test_a_reply_the_model_takes_for_a_new_start_keeps_the_case_going(stack):
     twice. A button for another case type still switches."""
     case = CASES["unlawful_dismissal"]
     conv, h = start(stack)
-    send(stack, conv, h, payload='/start_case{"case_type": "unlawful_dismissal"}', title=case.title)
+    open_case(stack, conv, h, "unlawful_dismissal")
     send(stack, conv, h, text="八千")
     msgs = send(stack, conv, h, text="帮我算算赔偿")
     text = "\n".join(m["text"] for m in msgs)
@@ -113,7 +125,10 @@ def test_a_reply_the_model_takes_for_a_new_start_keeps_the_case_going(stack):
     assert asked_fact(case, msgs).key == "start_date"   # the same question again
     msgs = send(stack, conv, h, text="2020年3月1日")
     assert asked_fact(case, msgs).key == "end_date"
-    msgs = send(stack, conv, h, payload='/start_case{"case_type": "divorce"}', title="离婚")
+    # buttons offered earlier still work: the greeting's 婚姻家庭 button, then its divorce button
+    menu = send(stack, conv, h, payload='/choose_domain{"domain": "marriage"}', title="婚姻家庭与继承")
+    divorce = next(b for m in menu for b in m["buttons"] if '"divorce"' in b["payload"])
+    msgs = send(stack, conv, h, payload=divorce["payload"], title=divorce["title"])
     assert asked_fact(CASES["divorce"], msgs) is not None
 
 

@@ -87,7 +87,7 @@ def test_messages_sent_at_the_same_instant_reach_rasa_once_each_in_stored_order(
     with ThreadPoolExecutor(len(texts)) as pool:
         answered = list(pool.map(lambda t: say(stack, conv, h, text=t), texts))
     tracker = requests.get(f"http://127.0.0.1:{stack.ports['rasa']}/conversations/{conv}/tracker",
-                           timeout=10).json()
+                           params={"token": stack.rasa_token}, timeout=10).json()
     heard = [e["text"] for e in tracker["events"] if e["event"] == "user"]
     history = requests.get(f"{stack.url}/api/conversations/{conv}/messages?after=0", headers=h,
                            timeout=10).json()["messages"]

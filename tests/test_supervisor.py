@@ -39,3 +39,27 @@ def test_cli_up_exits_non_zero_with_one_line_when_a_port_is_taken(tmp_path, busy
     assert p.returncode == 1
     lines = [ln for ln in p.stdout.splitlines() if ln.startswith("legalbot:")]
     assert len(lines) == 1 and f"port {port}" in lines[0]
+
+
+def test_start_up_output_is_quiet_but_errors_and_personal_data_are_handled(tmp_path, capsys):
+    """A library's deprecation warning (and the lines under it) and jieba's cache lines are not
+    echoed; errors are; a phone number is masked everywhere; every line is kept for the
+    one-line failure message."""
+    from web.supervisor import Proc
+
+    script = "\n".join([
+        "import sys",
+        "print('/x/rasa/tracker_store.py:1044: MovedIn20Warning: Deprecated API features')",
+        "print('  Base: DeclarativeMeta = declarative_base()')",
+        "print('Implementing implicit namespace packages is preferred')",
+        "print('Building prefix dict from the default dictionary ...')",
+        "print('2026-12-05 19:18:44 ERROR rasa.core - could not reach 13812345678')",
+    ])
+    stack = Stack(host="127.0.0.1", web_port=free_port(), rasa_port=free_port(),
+                  actions_port=free_port(), data_dir=tmp_path, echo=True)
+    proc = Proc("rasa", [sys.executable, "-c", script], "http://127.0.0.1:1/")
+    proc.popen = subprocess.Popen(proc.cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    stack._pump(proc)
+    shown = [ln for ln in capsys.readouterr().out.splitlines() if ln.strip()]
+    assert shown == ["rasa    | 2026-12-05 19:18:44 ERROR rasa.core - could not reach 138****5678"]
+    assert len(proc.lines) == 5 and "13812345678" not in "\n".join(proc.lines)

@@ -5,30 +5,23 @@
 """
 from __future__ import annotations
 
-import secrets
-
 from flask import Flask, jsonify
 
 from knowledge import settings
 from knowledge.content.library import get_knowledge
+from knowledge.privacy import install_log_masking
 
 from .clients.rasa import RasaClient
 from .db import make_engine, make_sessionmaker, migrate
 from .security import init_security
+from .services.console import build_console
 from .services.conversations import ChatService
-from .views import chat, health, pages, reports
+from .services.wechat_setup import build_wechat
+from .views import chat, console, health, pages, reports, wechat
 
 
 def _secret_key(overrides: dict) -> str:
-    key = settings.get("SECRET_KEY", overrides)
-    if key:
-        return key
-    path = settings.data_dir(overrides) / "secret_key"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if not path.exists():
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
-    return path.read_text().strip()
+    return settings.get("SECRET_KEY", overrides) or settings.secret("secret_key", overrides)
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -45,21 +38,29 @@ def create_app(config: dict | None = None) -> Flask:
     migrate(engine)
     sessions = make_sessionmaker(engine)
     rasa = RasaClient(settings.rasa_url(overrides),
-                      timeout=float(settings.get("RASA_TIMEOUT", overrides)))
+                      timeout=float(settings.get("RASA_TIMEOUT", overrides)),
+                      token=settings.secret("rasa_token", overrides))
     app.extensions["db_engine"] = engine
     app.extensions["db"] = sessions
     app.extensions["rasa"] = rasa
     knowledge = get_knowledge(settings.statutes_dirs(overrides))
     app.extensions["knowledge"] = knowledge
     errors = knowledge.texts["chat"]["errors"]
+    desk, app.extensions["console"], app.extensions["accounts"] = build_console(
+        sessions, rasa, knowledge, overrides)
+    app.extensions["desk"] = desk
     app.extensions["chat"] = ChatService(
         sessions, rasa, texts=knowledge.texts["chat"],
         max_chars=int(settings.get("MAX_MESSAGE_CHARS", overrides)),
-        rate_per_minute=int(settings.get("RATE_LIMIT", overrides)))
+        rate_per_minute=int(settings.get("RATE_LIMIT", overrides)), desk=desk)
     app.extensions["index_dir"] = settings.index_dir(overrides)
+    # the 公众号 (README, "WeChat"); None until its settings are given: /wechat answers 404
+    app.extensions["wechat"] = build_wechat(sessions, app.extensions["chat"], knowledge, overrides)
 
+    install_log_masking()
     init_security(app, overrides, errors)
-    for view in (reports, chat, health, pages):
+    console.init_app(app, overrides)  # console sessions (Flask-Login), CSRF (Flask-WTF)
+    for view in (reports, chat, health, pages, console, wechat):
         app.register_blueprint(view.bp)
 
     def _error(code: str, status: int):

@@ -76,11 +76,15 @@ def _open_retriever():
     return open_retriever(settings.index_dir(), encoder=settings.get("ENCODER"))
 
 
-PUBLIC_KEYS = ("domain", "in_scope", "confidence", "faq_id", "answer", "citations", "escalate")
+PUBLIC_KEYS = ("domain", "in_scope", "confidence", "faq_id", "answer", "citations", "escalate",
+               "alternatives")
 
 
 def public_answer(qid, result: dict) -> dict:
-    return {"id": qid, **{k: result[k] for k in PUBLIC_KEYS}}
+    row = {"id": qid, **{k: result.get(k) for k in PUBLIC_KEYS}}
+    row["alternatives"] = [{"faq_id": a["faq_id"], "question": a["question"]}
+                           for a in (result.get("alternatives") or [])][:3]
+    return row
 
 
 def ask_lines(retriever, lines, out) -> None:
@@ -124,6 +128,8 @@ def cmd_ask(args) -> int:
     print(f"领域: {result['domain']}  在范围内: {result['in_scope']}  置信度: {result['confidence']}"
           f"  FAQ: {result['faq_id']}")
     print(result["answer"])
+    for a in result.get("alternatives") or []:
+        print(f"  ? {a['faq_id']}: {a['question']}")
     for c in result["citations"]:
         print(f"  {citation_label(c['law'], c['article'], c.get('sub', 0))}（{c['status']}）"
               f"{c['text'][:60]}…")
@@ -135,10 +141,23 @@ def cmd_ask(args) -> int:
 # -- eval ----------------------------------------------------------------------------------------
 def cmd_eval(args) -> int:
     from retrieval.evaluate import evaluate_dev
+    from retrieval.judged import judged_report
 
-    if not args.dev:
-        return _err("say what to evaluate: --dev", 2)
-    path = Path(args.file) if args.file else settings.ROOT.parent / "shared/data/dev_questions.jsonl"
+    if not (args.dev or args.judged):
+        return _err("say what to evaluate: --dev or --judged", 2)
+    dev_path = settings.ROOT.parent / "shared/data/dev_questions.jsonl"
+    if args.judged:
+        path = Path(args.file) if args.file else settings.ROOT / "knowledge/eval/judged.jsonl"
+        if not path.exists():
+            return _err(f"judged set not found: {path}")
+        try:
+            report = judged_report(_open_retriever(), path, half=args.half, limit=args.limit,
+                                   dev_path=dev_path if dev_path.exists() else None)
+        except ValueError as exc:
+            return _err(str(exc))
+        print(json.dumps(report, ensure_ascii=False, indent=2))
+        return 0
+    path = Path(args.file) if args.file else dev_path
     if not path.exists():
         return _err(f"development questions not found: {path}")
     report = evaluate_dev(_open_retriever(), path, limit=args.limit)
@@ -195,11 +214,101 @@ def cmd_up(args) -> int:
 
 
 def cmd_serve(args) -> int:
-    from . import create_app
+    import os
 
-    app = create_app()
-    app.run(host=settings.get("HOST"), port=int(args.port or settings.get("WEB_PORT")),
-            threaded=True, use_reloader=False)
+    from .supervisor import web_server_command
+
+    cmd = web_server_command(settings.get("HOST"), int(args.port or settings.get("WEB_PORT")))
+    os.execv(cmd[0], cmd)  # gunicorn takes this process over
+    return 0
+
+
+# -- console accounts ----------------------------------------------------------------------------
+def _accounts():
+    from .db import make_engine, make_sessionmaker, migrate
+    from .services.accounts import Accounts
+
+    settings.data_dir().mkdir(parents=True, exist_ok=True)
+    engine = make_engine(settings.database_url())
+    migrate(engine)
+    return Accounts(make_sessionmaker(engine))
+
+
+def _password(args) -> str:
+    """From standard input (--password-stdin: its first line), else asked twice at a terminal;
+    never from the command line, where other users could read it."""
+    import getpass
+
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    if not sys.stdin.isatty():
+        raise SystemExit(_err("give the password on standard input with --password-stdin", 2))
+    first, second = getpass.getpass("password: "), getpass.getpass("again: ")
+    if first != second:
+        raise SystemExit(_err("the two passwords differ", 2))
+    return first
+
+
+def cmd_users(args) -> int:
+    from knowledge.content.texts import Texts
+
+    from .services.accounts import AccountError
+
+    accounts = _accounts()
+    try:
+        if args.users_cmd == "list":
+            for a in accounts.users():
+                print(f"{a.username}\t{a.role}\t{a.name}\t{a.mediator_id or '-'}\t"
+                      f"{'active' if a.active else 'disabled'}")
+            return 0
+        if args.users_cmd == "add":
+            a = accounts.add(args.username, role=args.role, name=args.name,
+                             password=_password(args), mediator_id=args.mediator_id)
+            print(f"added {a.username} ({a.role}, {a.name}); log in at /console/login")
+        elif args.users_cmd == "passwd":
+            accounts.set_password(args.username, _password(args))
+            print(f"password of {args.username} changed; its open sessions have ended")
+        else:  # disable | enable
+            getattr(accounts, args.users_cmd)(args.username)
+            print(f"{args.username} {args.users_cmd}d")
+    except AccountError as e:
+        errors = Texts(settings.ROOT / "knowledge" / "texts")["console"]["errors"]
+        return _err(f"{e.code}: {' '.join(errors[e.code].split())}".format(**e.values))
+    return 0
+
+
+def cmd_backup(args) -> int:
+    import datetime as dt
+
+    from .db import backup_sqlite
+
+    dest = Path(args.dest) if args.dest else settings.data_dir() / "backups" / (
+        f"legalbot-{dt.datetime.now():%Y%m%d-%H%M%S}.db")
+    try:
+        pages = backup_sqlite(settings.database_url(), dest)
+    except (ValueError, OSError) as exc:
+        return _err(str(exc))
+    print(f"backed up the app database to {dest} ({pages} pages)")
+    return 0
+
+
+def cmd_wechat_menu(args) -> int:
+    """Publishes the 公众号's custom menu (knowledge/texts/wechat.yml) through WeChat's API."""
+    from . import create_app
+    from .clients.wechat import WeChatApiError, WeChatUnavailable
+
+    svc = create_app().extensions["wechat"]
+    if svc is None:
+        return _err("WeChat is not configured: set LEGALBOT_WECHAT_TOKEN, _APPID and _SECRET")
+    try:
+        menu = svc.menu()
+        if args.dry_run:
+            print(json.dumps(menu, ensure_ascii=False, indent=2))
+            return 0
+        svc.publish_menu()
+    except (ValueError, WeChatApiError, WeChatUnavailable) as exc:
+        return _err(f"menu not published: {exc}")
+    print(f"menu published: {', '.join(b['name'] for b in menu['button'])}")
     return 0
 
 
@@ -230,8 +339,11 @@ def main(argv: list[str] | None = None) -> int:
     a.add_argument("--json", action="store_true", help="print JSON")
     a.set_defaults(func=cmd_ask)
 
-    e = sub.add_parser("eval", help="measure retrieval on the development questions")
-    e.add_argument("--dev", action="store_true")
+    e = sub.add_parser("eval", help="measure retrieval on the development or the judged questions")
+    e.add_argument("--dev", action="store_true", help="the development questions (noisy labels)")
+    e.add_argument("--judged", action="store_true", help="the judged set (knowledge/eval)")
+    e.add_argument("--half", choices=("all", "dev", "test"), default="all",
+                   help="with --judged: the tuning half, the held-out half, or both")
     e.add_argument("--file")
     e.add_argument("--limit", type=int)
     e.set_defaults(func=cmd_eval)
@@ -252,6 +364,32 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--port")
     s.set_defaults(func=cmd_serve)
     sub.add_parser("settings", help="list settings").set_defaults(func=cmd_settings)
+    bk = sub.add_parser("backup", help="online, consistent copy of the SQLite app database")
+    bk.add_argument("dest", nargs="?", help="file to write (default: DATA_DIR/backups/…)")
+    bk.set_defaults(func=cmd_backup)
+
+    us = sub.add_parser("users", help="console accounts (mediators, duty lawyers, admins)")
+    usub = us.add_subparsers(dest="users_cmd", required=True)
+    ua = usub.add_parser("add", help="open an account")
+    ua.add_argument("username")
+    ua.add_argument("--role", required=True, choices=("mediator", "lawyer", "admin"))
+    ua.add_argument("--name", required=True, help="the person's name, shown to residents")
+    ua.add_argument("--mediator-id", help="the mediator's id on the mediator board")
+    ua.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    usub.add_parser("list", help="list the accounts")
+    for name, help_ in (("disable", "end an account's sessions and logins"),
+                        ("enable", "allow a disabled account again")):
+        usub.add_parser(name, help=help_).add_argument("username")
+    up_ = usub.add_parser("passwd", help="set a new password")
+    up_.add_argument("username")
+    up_.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    us.set_defaults(func=cmd_users)
+
+    wx = sub.add_parser("wechat", help="the WeChat official account")
+    wsub = wx.add_subparsers(dest="wechat_cmd", required=True)
+    wm = wsub.add_parser("menu", help="publish the custom menu (labels checked against WeChat's limits)")
+    wm.add_argument("--dry-run", action="store_true", help="print the menu, do not publish it")
+    wm.set_defaults(func=cmd_wechat_menu)
 
     args = p.parse_args(argv)
     return args.func(args)

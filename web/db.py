@@ -26,8 +26,40 @@ def _v2(conn) -> None:
         conn.execute(text("ALTER TABLE messages ADD COLUMN reply_to INTEGER"))
 
 
+CONSOLE_TABLES = ("users", "login_failures", "console_events", "notes", "ratings",
+                  "canned_replies", "rasa_outbox")
+HANDOFF_COLUMNS = {"assignee_id": "INTEGER REFERENCES users(id)", "for_role": "VARCHAR(16)",
+                   "domain": "VARCHAR(16)", "case_type": "VARCHAR(40)",
+                   "reply_expected_by": "TIMESTAMP", "claimed_at": "TIMESTAMP",
+                   "closed_at": "TIMESTAMP", "outcome": "VARCHAR(16)", "close_note": "TEXT"}
+
+
+def _v3(conn) -> None:
+    """The mediator console: accounts, login failures, events, notes, ratings, canned replies,
+    the Rasa outbox; who holds a handoff and what came of it; a message's console metadata."""
+    Base.metadata.create_all(conn, tables=[Base.metadata.tables[t] for t in CONSOLE_TABLES])
+    have = {c["name"] for c in inspect(conn).get_columns("handoffs")}
+    for name, kind in HANDOFF_COLUMNS.items():
+        if name not in have:
+            conn.execute(text(f"ALTER TABLE handoffs ADD COLUMN {name} {kind}"))
+    if "meta" not in {c["name"] for c in inspect(conn).get_columns("messages")}:
+        conn.execute(text("ALTER TABLE messages ADD COLUMN meta JSON"))
+    conn.execute(text("CREATE INDEX IF NOT EXISTS ix_handoffs_assignee_id "
+                      "ON handoffs (assignee_id)"))
+
+
+WECHAT_TABLES = ("wechat_users", "wechat_inbound", "wechat_nonces", "wechat_deliveries",
+                 "wechat_outbox", "wechat_tokens")
+
+
+def _v4(conn) -> None:
+    """The WeChat official account: followers and their conversation, pushes kept once, nonces
+    seen, who delivers each message, the customer-service outbox, the shared access token."""
+    Base.metadata.create_all(conn, tables=[Base.metadata.tables[t] for t in WECHAT_TABLES])
+
+
 # Each migration moves the schema up by one version. Never edit one that has shipped: add another.
-MIGRATIONS = {1: _v1, 2: _v2}
+MIGRATIONS = {1: _v1, 2: _v2, 3: _v3, 4: _v4}
 
 
 def make_engine(url: str) -> Engine:
@@ -75,3 +107,30 @@ def session_scope(factory: sessionmaker[Session]):
         raise
     finally:
         session.close()
+
+
+def backup_sqlite(url: str, dest) -> int:
+    """An online, consistent copy of the SQLite app database at ``dest`` (mode 0600), made with
+    SQLite's backup API while the app keeps writing; returns the number of pages copied."""
+    import os
+    import sqlite3
+    from pathlib import Path
+
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database:
+        raise ValueError("backup copies a SQLite database; back up PostgreSQL with pg_dump")
+    dest = Path(dest)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.close(fd)
+    src = sqlite3.connect(f"file:{parsed.database}?mode=ro", uri=True)
+    dst = sqlite3.connect(dest)
+    try:
+        with dst:
+            src.backup(dst)
+        return dst.execute("PRAGMA page_count").fetchone()[0]
+    finally:
+        src.close()
+        dst.close()

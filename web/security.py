@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import ipaddress
 
-from flask import Flask, Response, jsonify, request
+from flask import Flask, Request, Response, jsonify, request
 from flask_limiter import Limiter
 from flask_limiter.errors import RateLimitExceeded
+from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import BadRequest
 
 from knowledge import settings
 
@@ -50,9 +52,23 @@ def client_address() -> str:
 limiter = Limiter(key_func=client_address, headers_enabled=True)
 
 
+class SafeRequest(Request):
+    """JSON that is nested too deeply or not UTF-8 is bad input like any other (400, or None
+    with ``silent=True``), never a RecursionError that would end as a 500."""
+
+    def get_json(self, force=False, silent=False, cache=True):
+        try:
+            return super().get_json(force=force, silent=silent, cache=cache)
+        except (RecursionError, UnicodeDecodeError):
+            if silent:
+                return None
+            raise BadRequest("malformed JSON") from None
+
+
 def init_security(app: Flask, overrides: dict, errors: dict) -> None:
     """Limits, headers, CORS and the body size limit for ``app``; ``errors`` are the texts of
     ``knowledge/texts/chat.yml``."""
+    app.request_class = SafeRequest
     app.extensions["trusted_proxies"] = _trusted(overrides)
     app.config["MAX_CONTENT_LENGTH"] = int(settings.get("MAX_REQUEST_BYTES", overrides))
     app.config["RATELIMIT_STORAGE_URI"] = settings.get("LIMITS_STORAGE", overrides)
@@ -69,6 +85,13 @@ def init_security(app: Flask, overrides: dict, errors: dict) -> None:
         retry = getattr(exc, "retry_after", None)
         if not resp.headers.get("Retry-After"):
             resp.headers["Retry-After"] = str(int(retry) if retry else 60)
+        return resp
+
+    @app.errorhandler(OperationalError)
+    def _database_busy(_):
+        # SQLite waited its busy timeout (30 s) for another writer and gave up: try again later
+        resp = jsonify({"error": "busy", "message": errors["busy"]})
+        resp.status_code, resp.headers["Retry-After"] = 503, "5"
         return resp
 
     @app.errorhandler(413)

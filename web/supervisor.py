@@ -2,14 +2,16 @@
 
 ``prepare()`` validates the knowledge base, builds the retrieval index when its content changed,
 writes the jieba lexicon for Rasa, and trains the Rasa model when its data changed.
-``up()`` starts the three, waits until each answers, prints the URL, and stops all of them on
-Ctrl-C or when one of them dies. Every failure is one clear line and a non-zero exit.
+``up()`` starts the three, waits until each answers, prints the URL, restarts any that dies
+(``Stack.supervise``), and stops all of them on Ctrl-C. Every failure is one clear line and a
+non-zero exit.
 The same :class:`Stack` is used by the integration tests, on free ports.
 """
 from __future__ import annotations
 
 import hashlib
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -23,10 +25,21 @@ import requests
 
 from knowledge import settings
 from knowledge.content.library import get_knowledge
+from knowledge.privacy import mask_personal
 
 ROOT = settings.ROOT
 RASA_BIN = ROOT / ".venv-rasa" / "bin" / "rasa"
 APP_PY = ROOT / ".venv" / "bin" / "python"
+
+
+# lines a process prints at every start that tell an operator nothing (jieba's dictionary cache)
+QUIET = ("Building prefix dict", "Loading model from cache", "Loading model cost",
+         "Prefix dict has been built", "Dumping model to file cache")
+
+
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+WARNING = re.compile(r"^\S+\.py:\d+: \w*Warning: ")
+LOG_START = re.compile(r"^(\d{4}-\d\d-\d\d|Traceback|[A-Z]{3,}[ :]|legalbot:|\[)")
 
 
 class StartupError(RuntimeError):
@@ -126,6 +139,15 @@ def free_port(host: str = "127.0.0.1") -> int:
         return s.getsockname()[1]
 
 
+def web_server_command(host: str, port: int) -> list[str]:
+    """The web app behind gunicorn (threads in one worker by default), never Flask's
+    development server."""
+    return [str(ROOT / ".venv" / "bin" / "gunicorn"), "--bind", f"{host}:{port}",
+            "--workers", settings.get("WEB_WORKERS"), "--threads", settings.get("WEB_THREADS"),
+            "--worker-class", "gthread", "--timeout", "120", "--graceful-timeout", "10",
+            "--log-level", "warning", "web:create_app()"]
+
+
 @dataclass
 class Proc:
     name: str
@@ -150,23 +172,31 @@ class Stack:
         self.data_dir = Path(data_dir)
         self.echo = echo
         rasa_url = f"http://{host}:{rasa_port}"
+        overrides = {"DATA_DIR": str(self.data_dir)}
+        # secrets made on first start (mode 0600): Rasa's API token, the actions' shared secret
+        self.rasa_token = settings.secret("rasa_token", overrides)
+        self.actions_token = settings.secret("actions_token", overrides)
         self.env = {**os.environ, **(extra_env or {}),
                     "LEGALBOT_DATA_DIR": str(self.data_dir), "LEGALBOT_HOST": host,
                     "LEGALBOT_RASA_URL": rasa_url, "LEGALBOT_WEB_PORT": str(web_port),
                     "LEGALBOT_ACTIONS_URL": f"http://{host}:{actions_port}/webhook",
+                    "LEGALBOT_ACTIONS_TOKEN": self.actions_token,
                     "LEGALBOT_TRACKER_DB": str(self.data_dir / "rasa_tracker.db"),
-                    "PYTHONUNBUFFERED": "1", "TF_CPP_MIN_LOG_LEVEL": "2"}
+                    "SANIC_HOST": host, "PYTHONUNBUFFERED": "1", "TF_CPP_MIN_LOG_LEVEL": "2",
+                    # a quiet start: the libraries' deprecation warnings are not ours to act on
+                    "PYTHONWARNINGS": "ignore"}
         self.env.setdefault("LEGALBOT_INDEX_DIR", str(settings.index_dir()))
         model = model_dir() / "legalbot.tar.gz"
         self.procs = [
-            Proc("actions", [str(APP_PY), "-m", "rasa_sdk", "--actions", "bot.actions",
+            Proc("actions", [str(APP_PY), "-m", "bot.actions.server", "--host", host,
                              "--port", str(actions_port)],
                  f"http://{host}:{actions_port}/health"),
-            Proc("rasa", [str(RASA_BIN), "run", "--enable-api", "-i", host, "-p", str(rasa_port),
+            Proc("rasa", [str(RASA_BIN), "run", "--quiet", "--enable-api",
+                          "--auth-token", self.rasa_token,
+                          "-i", host, "-p", str(rasa_port),
                           "--model", str(model), "--endpoints", "bot/endpoints.yml",
                           "--credentials", "bot/credentials.yml"], f"{rasa_url}/"),
-            Proc("web", [str(APP_PY), "-m", "web.cli", "serve", "--port", str(web_port)],
-                 f"http://{host}:{web_port}/livez"),
+            Proc("web", web_server_command(host, web_port), f"http://{host}:{web_port}/livez"),
         ]
 
     @property
@@ -174,11 +204,21 @@ class Stack:
         return f"http://{self.host}:{self.ports['web']}"
 
     def _pump(self, proc: Proc) -> None:
+        in_warning = False
         for raw in proc.popen.stdout:
-            line = raw.decode("utf-8", "replace").rstrip()
+            # nothing a process prints shows a phone, ID or bank-card number in clear
+            line = mask_personal(raw.decode("utf-8", "replace").rstrip())
             proc.lines.append(line)
             del proc.lines[:-200]
-            if self.echo:
+            # a library's warning and the source lines under it are not shown (kept in lines)
+            plain = ANSI.sub("", line)
+            if WARNING.match(plain):
+                in_warning = True
+                continue
+            if in_warning and not LOG_START.match(plain):
+                continue
+            in_warning = False
+            if self.echo and not any(n in line for n in QUIET):
                 print(f"{proc.name:8}| {line}", flush=True)
 
     def start(self, timeout: float = 180) -> None:
@@ -191,17 +231,31 @@ class Stack:
         if not (model_dir() / "legalbot.tar.gz").exists():
             raise StartupError("no trained Rasa model: run `legalbot build` first")
         self.data_dir.mkdir(parents=True, exist_ok=True)
+        os.umask(0o077)  # databases, tracker store, logs and secrets: readable by us only
+        for p in self.data_dir.rglob("*"):
+            if p.is_file():
+                p.chmod(0o600)
         for p in self.procs:
-            p.popen = subprocess.Popen(p.cmd, cwd=ROOT, env=self.env, stdout=subprocess.PIPE,
-                                       stderr=subprocess.STDOUT, start_new_session=True)
-            threading.Thread(target=self._pump, args=(p,), daemon=True).start()
+            self._spawn(p)
+        try:
+            self._wait_ready(self.procs, timeout)
+        except StartupError:
+            self.stop()
+            raise
+        self.warm_up()
+
+    def _spawn(self, p: Proc) -> None:
+        p.popen = subprocess.Popen(p.cmd, cwd=ROOT, env=self.env, stdout=subprocess.PIPE,
+                                   stderr=subprocess.STDOUT, start_new_session=True)
+        threading.Thread(target=self._pump, args=(p,), daemon=True).start()
+
+    def _wait_ready(self, procs: list[Proc], timeout: float) -> None:
         deadline = time.monotonic() + timeout
-        pending = list(self.procs)
+        pending = list(procs)
         while pending:
             for p in list(pending):
                 if p.popen.poll() is not None:
                     time.sleep(0.3)  # let the pump read the last lines
-                    self.stop()
                     raise StartupError(f"{p.name} exited with code {p.popen.returncode} while "
                                        f"starting: {p.last_line()}")
                 try:
@@ -211,12 +265,53 @@ class Stack:
                     pass
             if time.monotonic() > deadline:
                 names = ", ".join(p.name for p in pending)
-                last = pending[0].last_line()
-                self.stop()
-                raise StartupError(f"{names} not ready after {timeout:.0f}s: {last}")
+                raise StartupError(f"{names} not ready after {timeout:.0f}s: {pending[0].last_line()}")
             if pending:
                 time.sleep(0.5)
-        self.warm_up()
+
+    def restart(self, p: Proc, timeout: float = 180) -> bool:
+        """Start a process that died again (what is left of its process group is killed first,
+        so its port is free); True once it answers. Messages kept meanwhile are answered by the
+        web app when the resident's widget polls or writes again."""
+        try:
+            os.killpg(p.popen.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        p.popen.wait()
+        self._spawn(p)
+        try:
+            self._wait_ready([p], timeout)
+        except StartupError as exc:
+            say(f"{p.name} did not come back: {exc}")
+            return False
+        if p.name == "actions":
+            self.warm_up()
+        return True
+
+    def supervise(self, stopping: threading.Event, *, timeout: float = 180,
+                  max_failures: int = 5) -> int:
+        """Until ``stopping`` is set: a process that dies is restarted (with a growing pause when
+        it keeps dying); after ``max_failures`` failed restarts in a row everything stops and
+        the result is 1. Returns 0 when stopped on request."""
+        failures = 0
+        while not stopping.is_set():
+            dead = self.dead()
+            if dead is None:
+                stopping.wait(1.0)
+                continue
+            say(f"{dead.name} stopped unexpectedly (code {dead.popen.returncode}): "
+                f"{dead.last_line()}; restarting it")
+            if self.restart(dead, timeout):
+                failures = 0
+                say(f"{dead.name} is back")
+                continue
+            failures += 1
+            if failures >= max_failures:
+                say(f"{dead.name} failed to restart {failures} times; stopping everything")
+                self.stop()
+                return 1
+            stopping.wait(min(2 ** failures, 30))
+        return 0
 
     def warm_up(self) -> None:
         """Make the action server load the retriever now, not on a resident's first question:
@@ -228,7 +323,7 @@ class Stack:
                 "domain": {}}
         try:
             requests.post(f"http://{self.host}:{self.ports['actions']}/webhook", json=body,
-                          timeout=120)
+                          params={"token": self.actions_token}, timeout=120)
         except requests.RequestException:
             pass  # a failing action shows up in the first real turn, with its own message
 
@@ -269,13 +364,8 @@ def up() -> int:
         say(str(exc))
         return 1
     say(f"ready: open {stack.url}/  (Ctrl-C stops Rasa, the action server and the web app)")
-    while not stopping.is_set():
-        dead = stack.dead()
-        if dead:
-            say(f"{dead.name} stopped unexpectedly (code {dead.popen.returncode}): {dead.last_line()}")
-            stack.stop()
-            return 1
-        stopping.wait(1.0)
+    if stack.supervise(stopping, timeout=float(settings.get("STARTUP_TIMEOUT"))):
+        return 1
     say("stopping ...")
     stack.stop()
     return 0

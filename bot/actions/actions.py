@@ -33,7 +33,11 @@ class ActionAnswerQuestion(Action):
                                                                   ensure_ascii=False)})
         buttons += [{"title": "转人工", "payload": "/handoff"},
                     {"title": "回到菜单", "payload": "/greet"}]
-        dispatcher.utter_message(text=answer_text(result), buttons=buttons)
+        # the console shows which FAQ answered and how sure retrieval was (the widget does not)
+        dispatcher.utter_message(text=answer_text(result), buttons=buttons,
+                                 custom={"answer": {"faq_id": result.get("faq_id"),
+                                                    "confidence": result.get("confidence"),
+                                                    "domain": result.get("domain")}})
         events: list[Any] = [SlotSet("offered_case", offered)]
         if result["domain"] in ("marriage", "traffic", "labor"):
             events.append(SlotSet("domain", result["domain"]))
@@ -41,15 +45,24 @@ class ActionAnswerQuestion(Action):
             if safety.detect(text):
                 events += safety_events(dispatcher)
             else:
-                events += self_handoff(dispatcher, priority=True)
+                events += self_handoff(dispatcher, priority=True, tracker=tracker)
         return events
 
 
-def self_handoff(dispatcher: CollectingDispatcher, *, priority: bool) -> list[Any]:
+def handoff_context(tracker: Tracker | None) -> dict:
+    """What the console's queue shows of a handoff: the domain and case type being discussed."""
+    if tracker is None:
+        return {}
+    return {"domain": tracker.get_slot("domain"), "case_type": tracker.get_slot("case_type")}
+
+
+def self_handoff(dispatcher: CollectingDispatcher, *, priority: bool,
+                 tracker: Tracker | None = None) -> list[Any]:
     menus = get_menus()["handoff"]
     text = menus["priority_text"] + menus["text"] if priority else menus["text"]
     dispatcher.utter_message(text=" ".join(text.split()),
-                             custom={"handoff": True, "priority": priority})
+                             custom={"handoff": True, "priority": priority,
+                                     **handoff_context(tracker)})
     return [ConversationPaused()]
 
 
@@ -109,4 +122,4 @@ class ActionHandoff(Action):
         return "action_handoff"
 
     def run(self, dispatcher, tracker, domain):
-        return self_handoff(dispatcher, priority=False)
+        return self_handoff(dispatcher, priority=False, tracker=tracker)

@@ -122,7 +122,7 @@ def take_answer(dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict
     if turn.kind == "handoff":
         from .actions import self_handoff
 
-        self_handoff(dispatcher, priority=False)
+        self_handoff(dispatcher, priority=False, tracker=tracker)
         return {"fact_answer": DONE, "case_type": None}
     if turn.kind == "question":
         result = get_retriever().ask(text)

@@ -12,12 +12,22 @@ from ..content.library import get_knowledge
 ABUSE = "abuse"
 
 
+_WORD = re.compile(r"\{([a-z_]+)\}")
+
+
+def expand(expr: str, words: dict[str, str]) -> str:
+    """``{name}`` in an expression stands for the alternation ``words[name]`` (a list of people
+    written once); regular-expression counts such as ``{0,4}`` are left alone."""
+    return _WORD.sub(lambda m: f"(?:{words[m[1]]})", expr)
+
+
 @functools.lru_cache(maxsize=1)
 def _patterns() -> tuple[tuple[str, re.Pattern], ...]:
     """(kind, one compiled alternation of the kind's expressions), in file order."""
-    kinds = get_knowledge().texts["safety"].get("patterns") or {}
-    return tuple((kind, re.compile("|".join(f"(?:{e})" for e in exprs)))
-                 for kind, exprs in kinds.items())
+    safety = get_knowledge().texts["safety"]
+    words = safety.get("words") or {}
+    return tuple((kind, re.compile("|".join(f"(?:{expand(e, words)})" for e in exprs)))
+                 for kind, exprs in (safety.get("patterns") or {}).items())
 
 
 def guidance() -> str:

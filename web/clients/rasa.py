@@ -17,11 +17,14 @@ class RasaClient:
         self.token = token  # Rasa's HTTP API token (`rasa run --auth-token`)
         self._http = requests.Session()
 
-    def send(self, sender: str, message: str) -> list[dict]:
-        """Send one resident message (text or /payload); return Rasa's replies."""
+    def send(self, sender: str, message: str, *, msg_id: int | None = None) -> list[dict]:
+        """Send one resident message (text or /payload); return Rasa's replies. ``msg_id`` is
+        kept in the tracker with the message (metadata), so :meth:`replies_to` can find it."""
+        body = {"sender": sender, "message": message}
+        if msg_id is not None:
+            body["metadata"] = {"msg_id": msg_id}
         try:
-            resp = self._http.post(f"{self.base_url}/webhooks/rest/webhook",
-                                   json={"sender": sender, "message": message},
+            resp = self._http.post(f"{self.base_url}/webhooks/rest/webhook", json=body,
                                    timeout=self.timeout)
         except requests.RequestException as exc:
             raise RasaUnavailable(f"Rasa unreachable: {exc.__class__.__name__}") from exc
@@ -46,6 +49,39 @@ class RasaClient:
             return self._http.get(f"{self.base_url}/", timeout=3).status_code == 200
         except requests.RequestException:
             return False
+
+    def replies_to(self, sender: str, msg_id: int) -> list[dict] | None:
+        """What Rasa said after it heard message ``msg_id`` (as :meth:`send` returns it), or None
+        when it never heard it. Used when a web process died between sending a message and
+        storing the replies: the message is not sent a second time."""
+        try:
+            resp = self._http.get(f"{self.base_url}/conversations/{sender}/tracker",
+                                  params={"token": self.token} if self.token else None,
+                                  timeout=self.timeout)
+        except requests.RequestException as exc:
+            raise RasaUnavailable(f"Rasa unreachable: {exc.__class__.__name__}") from exc
+        if resp.status_code != 200:
+            raise RasaUnavailable(f"Rasa's API answered HTTP {resp.status_code}")
+        try:
+            events = resp.json().get("events") or []
+        except (ValueError, AttributeError) as exc:
+            raise RasaUnavailable("Rasa's tracker is not JSON") from exc
+        heard = [i for i, e in enumerate(events) if e.get("event") == "user"
+                 and (e.get("metadata") or {}).get("msg_id") == msg_id]
+        if not heard:
+            return None
+        replies = []
+        for e in events[heard[-1] + 1:]:
+            if e.get("event") == "user":
+                break
+            if e.get("event") == "bot":
+                data = e.get("data") or {}
+                reply = {"text": e.get("text")}
+                for key in ("buttons", "custom"):
+                    if data.get(key):
+                        reply[key] = data[key]
+                replies.append(reply)
+        return replies
 
     def append_events(self, sender: str, events: list[dict]) -> None:
         """Append events to a conversation's tracker, e.g. ``[{"event": "resume"}]`` after a

@@ -16,6 +16,8 @@ import uuid
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from knowledge.privacy import mask_personal
+
 from ..clients.rasa import RasaClient, RasaUnavailable
 from ..db import session_scope
 from ..models import Conversation, Message, utcnow
@@ -23,6 +25,25 @@ from .consultations import add_consultation, parse_payload, report_url as report
 from .handoffs import record_handoff
 
 MAX_ATTEMPTS = 3
+FAILED_AFTER = dt.timedelta(minutes=10)
+# payloads of buttons the widget shows on every screen (转人工 in its header)
+ALWAYS_OFFERED = ("/handoff", "/greet")
+
+
+def _encodable(text: str) -> bool:
+    """False for text that cannot be stored as UTF-8 (lone surrogates from JSON escapes)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def as_plain_text(text: str) -> str:
+    """What Rasa hears of a typed message: personal numbers masked (its tracker store never holds
+    them) and a leading "/" removed, so typed text is never taken for an intent payload."""
+    text = mask_personal(text)
+    return text.lstrip("/ ") or "？" if text.startswith("/") else text
 
 
 class ChatError(Exception):
@@ -48,9 +69,12 @@ def message_json(m: Message) -> dict:
 
 class ChatService:
     def __init__(self, sessions: sessionmaker[Session], rasa: RasaClient, *, texts: dict,
-                 max_chars: int = 2000, rate_per_minute: int = 30):
+                 max_chars: int = 2000, rate_per_minute: int = 30, desk=None):
         self.sessions = sessions
         self.rasa = rasa
+        # web.services.handoffs.HandoffDesk: records handoffs with the resident's notice, and
+        # holds the resume events Rasa is owed after a handback or close
+        self.desk = desk
         self.texts = texts  # knowledge/texts/chat.yml
         self.max_chars = max_chars
         self.rate_per_minute = rate_per_minute
@@ -82,10 +106,12 @@ class ChatService:
             raise self.error(400, "bad_request")
         text, payload = body.get("text"), body.get("payload")
         if payload is not None:
-            if not isinstance(payload, str) or not payload.startswith("/") or len(payload) > 500:
+            if not isinstance(payload, str) or not payload.startswith("/") or len(payload) > 500 \
+                    or not _encodable(payload):
                 raise self.error(400, "bad_payload")
-            return (body.get("title") if isinstance(body.get("title"), str) else payload)[:200], payload
-        if not isinstance(text, str):
+            title = body.get("title") if isinstance(body.get("title"), str) else payload
+            return (title if _encodable(title) else payload)[:200].replace("\x00", ""), payload
+        if not isinstance(text, str) or not _encodable(text):
             raise ChatError(400, "bad_request", self.texts["errors"]["no_text"])
         text = text.replace("\x00", "").strip()
         if not text:
@@ -102,10 +128,19 @@ class ChatService:
         if n >= self.rate_per_minute:
             raise self.error(429, "rate_limited")
 
-    def post(self, conv_id: str, text: str, payload: str | None) -> list[dict]:
-        """Store the message, let Rasa answer everything pending, return the new replies."""
+    def post(self, conv_id: str, text: str, payload: str | None, *, trusted: bool = False,
+             on_store=None) -> list[dict]:
+        """Store the message, let Rasa answer everything pending, return the new replies.
+
+        A payload goes to Rasa as an intent only when the bot offered it in this conversation
+        (or it is one the widget always shows, or the channel vouches for it: ``trusted``, a
+        WeChat menu key mapped to a fixed payload); any other is kept as the text it showed.
+        ``on_store(session, message_id)`` runs in the transaction that stores the message (the
+        WeChat channel marks its push stored there, so the two commit together or not at all)."""
         with session_scope(self.sessions) as s:
             self._check_rate(s, conv_id)
+            if payload is not None and not trusted and not self._offered(s, conv_id, payload):
+                payload = None
             conv = s.get(Conversation, conv_id)
             paused = conv.status in ("waiting_mediator", "with_mediator")
             msg = Message(conversation_id=conv_id, sender="resident", text=text, payload=payload,
@@ -113,9 +148,21 @@ class ChatService:
             s.add(msg)
             s.flush()
             msg_id = msg.id
+            if on_store is not None:
+                on_store(s, msg_id)
         if paused:
             return []
         return self.drain(conv_id, mine=msg_id)
+
+    @staticmethod
+    def _offered(s: Session, conv_id: str, payload: str) -> bool:
+        if payload in ALWAYS_OFFERED:
+            return True
+        offered = s.scalars(select(Message.buttons).where(
+            Message.conversation_id == conv_id, Message.sender == "bot",
+            Message.buttons.is_not(None)).order_by(Message.id.desc()).limit(50))
+        return any(isinstance(b, dict) and b.get("payload") == payload
+                   for buttons in offered for b in (buttons or []))
 
     def retry_pending(self, conv_id: str) -> None:
         """Answer kept messages now if Rasa answers again (called when the widget polls)."""
@@ -124,6 +171,23 @@ class ChatService:
                 Message.conversation_id == conv_id, Message.status == "pending"))
         if waiting and self.rasa.ping():
             self.drain(conv_id)
+        else:
+            self.settle(conv_id)
+
+    def settle(self, conv_id: str) -> None:
+        """Deliver what Rasa is owed for this conversation (the resume after a handback or a
+        close) under its lease, so no message overtakes it; while Rasa is down it stays owed and
+        the next message or poll delivers it."""
+        if self.desk is None or not self.desk.owes(conv_id) or not self.rasa.ping():
+            return
+        if not self._set_lease(conv_id, hold=True, only_if_free=True):
+            return  # the holder delivers it before it sends anything
+        try:
+            self.desk.deliver(conv_id)
+        except RasaUnavailable:
+            pass
+        finally:
+            self._set_lease(conv_id, hold=False)
 
     # -- forwarding to Rasa, one request per conversation at a time --------------------------------
     def _lease_seconds(self) -> float:
@@ -180,9 +244,11 @@ class ChatService:
             try:
                 while (pending := self._first_pending(conv_id)) is not None:
                     try:
-                        replies = self.rasa.send(conv_id, pending.payload or pending.text)
+                        if self.desk is not None:
+                            self.desk.deliver(conv_id)  # a resume owed since a handback first
+                        replies = self._forward(conv_id, pending)
                     except RasaUnavailable:
-                        self._count_attempt(pending.id)
+                        self._give_up_if_stuck(pending.id)
                         return out + [self._notice(conv_id, pending.id)]
                     out.extend(self._store_replies(conv_id, pending.id, replies))
                     self._set_lease(conv_id, hold=True)
@@ -208,6 +274,10 @@ class ChatService:
                                 .values(status="answered")).rowcount
             if not flipped:
                 return []
+            notices = []
+            conv = s.get(Conversation, conv_id)
+            if conv.status == "closed":  # a resident who writes after a close has the bot again
+                conv.status = "active"
             for r in replies:
                 if not isinstance(r, dict):
                     continue
@@ -215,8 +285,10 @@ class ChatService:
                 buttons = [{"title": str(b.get("title", "")), "payload": str(b.get("payload", ""))}
                            for b in (r.get("buttons") or []) if isinstance(b, dict)]
                 if custom.get("handoff"):
-                    record_handoff(s, conv_id, priority=bool(custom.get("priority")),
-                                   reason=str(custom.get("reason") or "resident_request"))
+                    record = self.desk.record if self.desk is not None else record_handoff
+                    notices += record(s, conv_id, priority=bool(custom.get("priority")),
+                                      reason=str(custom.get("reason") or "resident_request"),
+                                      details=custom, reply_to=msg_id)
                 report_url = None
                 consultation = parse_payload(custom)
                 if consultation is not None:
@@ -227,20 +299,43 @@ class ChatService:
                     # link belongs to the summary just before it
                     stored[-1].report_url = report_url
                     continue
+                if not text and not buttons and isinstance(custom.get("answer"), dict) and stored:
+                    # the FAQ id and confidence of the answer just before it, for the console
+                    stored[-1].meta = {k: custom["answer"].get(k)
+                                       for k in ("faq_id", "confidence", "domain")}
+                    continue
                 m = Message(conversation_id=conv_id, sender="bot", text=text,
                             buttons=buttons or None, report_url=report_url, reply_to=msg_id)
                 if m.text or buttons or m.report_url:
                     s.add(m)
                     stored.append(m)
+            for m in notices:  # when a person will answer, after the bot's own words
+                s.add(m)
+                stored.append(m)
             s.flush()
             return [message_json(m) for m in stored]
 
-    def _count_attempt(self, msg_id: int) -> None:
-        """After MAX_ATTEMPTS failures a message stops blocking the ones after it."""
+    def _forward(self, conv_id: str, pending: Message) -> list[dict]:
+        """Rasa's replies to a pending message, sending it at most once: a message tried before
+        (a process may have died after sending it) is first looked up in Rasa's tracker."""
+        if pending.attempts:
+            heard = self.rasa.replies_to(conv_id, pending.id)
+            if heard:
+                return heard
+        with session_scope(self.sessions) as s:  # counted before sending, not after
+            s.execute(update(Message).where(Message.id == pending.id)
+                      .values(attempts=Message.attempts + 1))
+        return self.rasa.send(conv_id, pending.payload or as_plain_text(pending.text),
+                              msg_id=pending.id)
+
+    def _give_up_if_stuck(self, msg_id: int) -> None:
+        """A message that still fails after MAX_ATTEMPTS tries over more than FAILED_AFTER stops
+        blocking the ones after it (kept as ``failed`` for the mediators). An outage shorter than
+        that — Rasa or the action server restarting — never fails a message: it is answered,
+        in order, once they are back."""
         with session_scope(self.sessions) as s:
             msg = s.get(Message, msg_id)
-            msg.attempts = (msg.attempts or 0) + 1
-            if msg.attempts >= MAX_ATTEMPTS:
+            if (msg.attempts or 0) >= MAX_ATTEMPTS and utcnow() - msg.created_at > FAILED_AFTER:
                 msg.status = "failed"
 
     def _notice(self, conv_id: str, msg_id: int) -> dict:

@@ -4,7 +4,10 @@
   var script = document.currentScript;
   var base = script ? new URL(script.src, location.href).origin : "";
   var KEY = "legalbot.conversation";
-  var state = JSON.parse(localStorage.getItem(KEY) || "null");
+  // the conversation lives only as long as this tab (sessionStorage): a shared phone or computer
+  // keeps no one's history once the tab is closed, and "清除记录" forgets it at once
+  var store = window.sessionStorage;
+  var state = JSON.parse(store.getItem(KEY) || "null");
   var lastSeq = 0;
   var typing = null;
 
@@ -20,6 +23,11 @@
     ".lb-privacy{background:#fff7ed;padding:8px 12px;font-size:14px;line-height:1.5}.lb-privacy button{margin-left:6px}" +
     ".lb-typing{padding:4px 12px;color:#52606d;font-size:14px}" +
     "@media (max-width:480px){.lb-panel{max-width:none;max-height:none;height:100%;top:0}}";
+  css += ".lb-mediator{background:#dcfce7}.lb-who{display:block;font-size:12px;color:#166534;margin-bottom:2px}" +
+    ".lb-status{background:#ecfdf5;border-bottom:1px solid #a7f3d0;padding:8px 12px;font-size:14px;line-height:1.5;display:flex;gap:8px;align-items:center;justify-content:space-between;flex-wrap:wrap}" +
+    ".lb-status[hidden]{display:none}.lb-status button{padding:6px 10px;border:1px solid #9b1c1c;background:#fff;color:#9b1c1c;border-radius:14px;font-size:14px}" +
+    ".lb-rate{display:flex;flex-direction:column;gap:6px;width:100%}.lb-stars button{font-size:26px;border:0;background:none;color:#cbd2d9;padding:0 3px}.lb-stars button.lb-on{color:#d97706}" +
+    ".lb-rate textarea{width:100%;box-sizing:border-box;font-size:15px;padding:6px}.lb-rate .lb-rate-submit{align-self:flex-start}.lb-large .lb-status{font-size:20px}";
   var style = document.createElement("style");
   style.textContent = css;
   document.head.appendChild(style);
@@ -35,9 +43,10 @@
   panel.innerHTML = '<div class="lb-head"><strong>法律咨询机器人</strong><span>' +
     '<button type="button" class="lb-handoff-btn">转人工</button> ' +
     '<button type="button" class="lb-large-btn" aria-pressed="false">大字</button> ' +
+    '<button type="button" class="lb-clear-btn">清除记录</button> ' +
     '<button type="button" class="lb-close" aria-label="关闭对话">✕</button></span></div>' +
     '<div class="lb-privacy" role="note">隐私提示：咨询不需要您的姓名、电话或身份证号，请不要在对话里填写。' +
-    '需要调解员联系您时，会先征得您的同意。<button type="button" class="lb-privacy-ok">我知道了</button></div>' +
+    '需要调解员联系您时，会先征得您的同意。在公用电脑或别人的手机上咨询完，请点“清除记录”。<button type="button" class="lb-privacy-ok">我知道了</button></div>' +
     '<div class="lb-log" role="log" aria-live="polite" aria-label="对话记录"></div>' +
     '<div class="lb-typing" aria-hidden="true" hidden>正在输入…</div>' +
     '<form class="lb-form"><label for="lb-input" style="position:absolute;left:-9999px">输入您的问题</label>' +
@@ -61,8 +70,14 @@
     if (m.seq && seen[m.seq]) return;
     if (m.seq) { seen[m.seq] = true; lastSeq = Math.max(lastSeq, m.seq); }
     var div = document.createElement("div");
-    div.className = "lb-msg lb-" + (m.from === "resident" ? "resident" : m.from === "system" ? "system" : "bot");
+    div.className = "lb-msg lb-" + (m.from === "resident" ? "resident" : m.from === "system" ? "system" :
+      m.from === "mediator" ? "mediator" : "bot");
     div.textContent = m.text || "";
+    if (m.from === "mediator") {  // a person answers: say who
+      var who = document.createElement("span");
+      who.className = "lb-who"; who.textContent = "调解员" + (person && person.name ? person.name : "");
+      div.insertBefore(who, div.firstChild);
+    }
     if (m.report_url) {
       var a = document.createElement("a");
       a.href = base + m.report_url; a.target = "_blank"; a.rel = "noopener";
@@ -95,7 +110,7 @@
     if (state) return Promise.resolve(state);
     return api("/api/conversations", {method: "POST", body: "{}"}).then(function (j) {
       state = {id: j.conversation_id, token: j.token};
-      localStorage.setItem(KEY, JSON.stringify(state));
+      store.setItem(KEY, JSON.stringify(state));
       return send({text: "你好"}, null);
     });
   }
@@ -112,6 +127,7 @@
       busy(false);
       if (j.error) add({from: "system", text: j.message});
       (j.messages || []).forEach(add);
+      refreshStatus();
     }, function () {
       busy(false);
       add({from: "system", text: "网络连接不上，请稍后再试；您的消息没有丢，恢复后会回复您。着急请拨打12348。"});
@@ -121,19 +137,110 @@
   function restore() {
     if (!state) return ensure();
     return api("/api/conversations/" + state.id + "/messages?after=0").then(function (j) {
-      if (j._status === 403 || j._status === 404) { state = null; localStorage.removeItem(KEY); return ensure(); }
+      if (j._status === 403 || j._status === 404) { state = null; store.removeItem(KEY); return ensure(); }
       (j.messages || []).forEach(add);
+      refreshStatus();
     });
+  }
+
+  // -- a person instead of the robot: a status bar, "回到机器人", a rating after the close ----------
+  var status = null, person = null, rated = false;
+  var bar = document.createElement("div");
+  bar.className = "lb-status"; bar.setAttribute("role", "status"); bar.hidden = true;
+  panel.insertBefore(bar, log);
+
+  function when(iso) {  // "今天17:00" or "12月7日 12:00", in Beijing time
+    var d = new Date(Date.parse(iso) + 8 * 3600 * 1000), now = new Date(Date.now() + 8 * 3600 * 1000);
+    var hm = d.getUTCHours() + ":" + (d.getUTCMinutes() < 10 ? "0" : "") + d.getUTCMinutes();
+    return d.toISOString().slice(0, 10) === now.toISOString().slice(0, 10) ? "今天" + hm :
+      (d.getUTCMonth() + 1) + "月" + d.getUTCDate() + "日 " + hm;
+  }
+  function button(text, cls, onClick) {
+    var b = document.createElement("button");
+    b.type = "button"; b.className = cls || ""; b.textContent = text;
+    b.addEventListener("click", onClick);
+    return b;
+  }
+  function showStatus(s) {
+    var same = status && JSON.stringify(status) === JSON.stringify(s);
+    status = s; person = s.mediator || null;
+    if (s.status !== "closed") rated = false;
+    if (same) return;  // keep a half-written rating
+    bar.textContent = "";
+    var line = document.createElement("span");
+    if (s.status === "waiting_mediator" || s.status === "with_mediator") {
+      line.textContent = s.status === "with_mediator" ? "调解员" + (person ? person.name : "") + "正在为您服务。紧急请拨打12348" :
+        "已转人工" + (s.reply_expected_by ? "，预计" + when(s.reply_expected_by) + "前回复" : "") + "。紧急请拨打12348";
+      bar.appendChild(line);
+      bar.appendChild(button("回到机器人", "lb-back", leaveWait));
+      bar.hidden = false;
+    } else if (s.status === "closed" && !rated) {
+      bar.appendChild(ratingForm());
+      bar.hidden = false;
+    } else {
+      bar.hidden = true;
+    }
+    log.scrollTop = log.scrollHeight;  // the bar took room from the log: keep the last words in view
+  }
+  function refreshStatus() {
+    if (!state) return;
+    api("/api/conversations/" + state.id).then(function (j) { if (j.status) showStatus(j); }, function () {});
+  }
+  function leaveWait() {
+    api("/api/conversations/" + state.id + "/handback", {method: "POST", body: "{}"}).then(function (j) {
+      if (j.error) add({from: "system", text: j.message});
+      if (j.status) showStatus(j);
+      poll();
+    }, function () {});
+  }
+  function ratingForm() {
+    var box = document.createElement("div"), ask = document.createElement("span");
+    var stars = document.createElement("div"), comment = document.createElement("textarea"), score = 0;
+    box.className = "lb-rate";
+    ask.textContent = "这次人工服务您满意吗？请点星星打分：";
+    stars.className = "lb-stars"; stars.setAttribute("role", "group"); stars.setAttribute("aria-label", "评分");
+    [1, 2, 3, 4, 5].forEach(function (n) {
+      var b = button("★", "", function () {
+        score = n;
+        Array.prototype.forEach.call(stars.children, function (x, k) {
+          x.classList.toggle("lb-on", k < n); x.setAttribute("aria-pressed", k < n ? "true" : "false");
+        });
+      });
+      b.setAttribute("aria-label", n + "星"); b.setAttribute("aria-pressed", "false");
+      stars.appendChild(b);
+    });
+    comment.rows = 2; comment.maxLength = 500; comment.placeholder = "想说的话（可以不填）";
+    comment.setAttribute("aria-label", "评价内容");
+    var submit = button("提交评价", "lb-rate-submit", function () {
+      if (!score) { ask.textContent = "请先点星星打分（1到5星）："; return; }
+      submit.disabled = true;
+      api("/api/conversations/" + state.id + "/rating", {method: "POST",
+        body: JSON.stringify({score: score, comment: comment.value})}).then(function (j) {
+        rated = true; bar.hidden = true;
+        add({from: "system", text: j.error ? j.message : "谢谢您的评价！"});
+      }, function () { submit.disabled = false; });
+    });
+    [ask, stars, comment, submit].forEach(function (e) { box.appendChild(e); });
+    return box;
   }
 
   // replies that come later (a mediator, or the bot once the service is back)
   function poll() {
     if (!state || !panel.classList.contains("lb-open")) return;
+    refreshStatus();
     api("/api/conversations/" + state.id + "/messages?after=" + lastSeq).then(function (j) {
       (j.messages || []).forEach(function (m) { if (m.seq > lastSeq && m.from !== "resident") add(m); else if (m.seq > lastSeq) lastSeq = m.seq; });
     }, function () {});
   }
-  setInterval(poll, 10000);
+  // every 3 s while waiting for or talking with a person, else every 10 s
+  var lastPoll = 0;
+  setInterval(function () {
+    if (!state) { bar.hidden = true; status = null; return; }
+    var live = status && (status.status === "waiting_mediator" || status.status === "with_mediator");
+    if (Date.now() - lastPoll < (live ? 3000 : 10000) - 200) return;
+    lastPoll = Date.now();
+    poll();
+  }, 1000);
 
   var opened = false;
   launch.addEventListener("click", function () {
@@ -142,6 +249,11 @@
   });
   panel.querySelector(".lb-close").addEventListener("click", function () {
     panel.classList.remove("lb-open"); launch.style.display = ""; launch.focus();
+  });
+  panel.querySelector(".lb-clear-btn").addEventListener("click", function () {
+    state = null; store.removeItem(KEY); seen = {}; lastSeq = 0;
+    log.textContent = "";
+    add({from: "system", text: "本机上的对话记录已清除。再发消息会开始一次新的咨询。"});
   });
   panel.querySelector(".lb-large-btn").addEventListener("click", function (e) {
     var on = panel.classList.toggle("lb-large");

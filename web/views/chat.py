@@ -48,5 +48,42 @@ def get_messages(conv_id: str):
         after = int(request.args.get("after", 0))
     except ValueError:
         raise svc.error(400, "bad_after") from None
+    if not 0 <= after < 2**62:
+        raise svc.error(400, "bad_after")
     svc.retry_pending(conv_id)  # Rasa may be back: answer what was kept while it was down
     return jsonify({"messages": svc.history(conv_id, after=after)})
+
+
+# -- the resident's side of a handoff (web/services/handoffs.py) ----------------------------------
+@bp.get("/conversations/<conv_id>")
+def conversation_status(conv_id: str):
+    """``{"status", "reply_expected_by"?, "mediator"?: {"name"}}`` (contract 2)."""
+    _service().authorize(conv_id, request.headers.get("X-Conversation-Token"))
+    return jsonify(current_app.extensions["desk"].resident_status(conv_id))
+
+
+@bp.post("/conversations/<conv_id>/handback")
+@limiter.limit(_limit("IP_MESSAGE_LIMIT"))
+def leave_the_wait(conv_id: str):
+    """"回到机器人": the resident stops waiting for a person and the bot answers again."""
+    svc, desk = _service(), current_app.extensions["desk"]
+    svc.authorize(conv_id, request.headers.get("X-Conversation-Token"))
+    desk.resident_leave(conv_id)
+    svc.settle(conv_id)
+    return jsonify(desk.resident_status(conv_id))
+
+
+@bp.post("/conversations/<conv_id>/rating")
+@limiter.limit(_limit("IP_MESSAGE_LIMIT"))
+def rate_the_help(conv_id: str):
+    """After a person's help ended: ``{"score": 1..5, "comment"?}`` -> 201."""
+    svc, desk = _service(), current_app.extensions["desk"]
+    svc.authorize(conv_id, request.headers.get("X-Conversation-Token"))
+    try:
+        body = request.get_json(silent=True)
+    except (RecursionError, UnicodeDecodeError):
+        body = None
+    if not isinstance(body, dict):
+        raise svc.error(400, "bad_request")
+    desk.rate(conv_id, body.get("score"), body.get("comment"))
+    return jsonify({"ok": True}), 201
