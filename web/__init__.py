@@ -17,7 +17,8 @@ from .security import init_security
 from .services.console import build_console
 from .services.conversations import ChatService
 from .services.wechat_setup import build_wechat
-from .views import chat, console, health, pages, reports, wechat
+from .services.ledger_setup import build_ledger
+from .views import chat, console, health, ledger, pages, reports, wechat
 
 
 def _secret_key(overrides: dict) -> str:
@@ -57,10 +58,14 @@ def create_app(config: dict | None = None) -> Flask:
     # the 公众号 (README, "WeChat"); None until its settings are given: /wechat answers 404
     app.extensions["wechat"] = build_wechat(sessions, app.extensions["chat"], knowledge, overrides)
 
+    # the dispute ledger, its documents, statistics and knowledge gaps (README, "Dispute ledger")
+    app.extensions.update(build_ledger(sessions, knowledge, overrides))
+
     install_log_masking()
     init_security(app, overrides, errors)
     console.init_app(app, overrides)  # console sessions (Flask-Login), CSRF (Flask-WTF)
-    for view in (reports, chat, health, pages, console, wechat):
+    ledger.init_app(app)
+    for view in (reports, chat, health, pages, console, ledger, wechat):
         app.register_blueprint(view.bp)
 
     def _error(code: str, status: int):

@@ -46,6 +46,8 @@ class Dispute(Base):
     analysis: Mapped[dict | None] = mapped_column(JSON, nullable=True)   # the robot's analysis
     # registered | accepted | mediating | agreement | no_agreement | followed_up | archived
     status: Mapped[str] = mapped_column(String(16), default="registered")
+    # agreement | no_agreement once concluded (kept after the follow-up and archiving)
+    outcome: Mapped[str | None] = mapped_column(String(16), nullable=True)
     mediator_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True,
                                                     index=True)
     co_mediators: Mapped[list | None] = mapped_column(JSON, nullable=True)  # more names

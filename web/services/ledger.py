@@ -200,3 +200,151 @@ def is_overdue(d: Dispute, today: dt.date | None = None) -> bool:
     """Past its deadline and not concluded."""
     today = today or dt.datetime.now(CST).date()
     return d.deadline is not None and d.status in ("accepted", "mediating") and today > d.deadline
+
+
+def parse_when(value, field: str) -> dt.datetime:
+    """"2026-03-01" (09:00 that day, +08:00) or an ISO time (naive means +08:00) -> naive UTC;
+    never in the future."""
+    if not isinstance(value, str) or len(value) > 40:
+        raise LedgerError(400, "bad_date", field=field)
+    try:
+        if len(value) == 10:
+            when = dt.datetime.combine(dt.date.fromisoformat(value), dt.time(9), tzinfo=CST)
+        else:
+            when = dt.datetime.fromisoformat(value)
+            when = when.replace(tzinfo=CST) if when.tzinfo is None else when
+    except ValueError:
+        raise LedgerError(400, "bad_date", field=field) from None
+    if when > dt.datetime.now(CST) + dt.timedelta(minutes=5):
+        raise LedgerError(400, "future_date", field=field)
+    return when.astimezone(dt.timezone.utc).replace(tzinfo=None)
+
+
+def parse_day(value, field: str) -> dt.date:
+    try:
+        if isinstance(value, str) and len(value) <= 40:
+            return dt.date.fromisoformat(value[:10])
+    except ValueError:
+        pass
+    raise LedgerError(400, "bad_date", field=field)
+
+
+def _reached(d: Dispute) -> set[str]:
+    """The date fields of the steps this dispute has passed through."""
+    order = STATUSES[: STATUSES.index(d.status) + 1]
+    fields = {"registered_at"} | {STEP_DATES[s] for s in order if s in STEP_DATES}
+    if d.status in ("followed_up", "archived"):
+        fields.add("concluded_at")
+    return fields
+
+
+def _check_order(d: Dispute) -> None:
+    last = None
+    for field in DATE_FIELDS:
+        value = getattr(d, field)
+        if value is None:
+            continue
+        if last is not None and value < last:
+            raise LedgerError(400, "bad_order", field=field)
+        last = value
+
+
+def followup_due(concluded_at: dt.datetime, config: dict | None = None) -> dt.date:
+    return period_end(local_date(concluded_at), days_setting("FOLLOWUP_DAYS", config),
+                      calendar(config))
+
+
+def move(s: Session, d: Dispute, target: str, actor=None, *, at: dt.datetime | None = None,
+         details: dict | None = None, config: dict | None = None) -> None:
+    """Move ``d`` to ``target`` along :data:`TRANSITIONS` (409 ``illegal_move`` otherwise),
+    setting the step's date (now, or ``at`` for a case entered after the fact) and what the step
+    brings: the deadline on acceptance, the follow-up task and the judicial-confirmation date on
+    an agreement, the follow-up's result on ``followed_up``."""
+    if target not in STATUSES:
+        raise LedgerError(400, "bad_status", value=str(target)[:20])
+    if target not in TRANSITIONS[d.status]:
+        raise LedgerError(409, "illegal_move", current=d.status, target=target)
+    details = details or {}
+    when = at or utcnow()
+    previous = d.status
+    d.status = target
+    setattr(d, STEP_DATES[target], when)
+    _check_order(d)
+    if target in ("agreement", "no_agreement"):
+        d.outcome = target
+    if target == "accepted":
+        d.deadline = deadline_after(when, config)
+        if d.mediator_id is None and getattr(actor, "role", "") in ("mediator", "lawyer"):
+            d.mediator_id = actor.id
+    elif target == "agreement":
+        terms = details.get("agreement")
+        if terms is not None and not isinstance(terms, dict):
+            raise LedgerError(400, "bad_field", field="agreement")
+        d.agreement = {k: _text(terms.get(k), "reason") for k in (
+            "terms", "performance", "performance_due")} if terms else d.agreement
+        d.confirmation_due = period_end(local_date(when), 30, calendar(config))
+        s.add(DisputeFollowUp(dispute_id=d.id, due_on=followup_due(when, config),
+                              assignee_id=d.mediator_id))
+    elif target == "no_agreement":
+        d.no_agreement_reason = _text(details.get("reason"), "reason") or d.no_agreement_reason
+        d.referral = _text(details.get("referral"), "reason") or d.referral
+    elif target == "followed_up":
+        complete_followup(s, d, details.get("followup") or {}, actor, when=when)
+    add_event(s, d, "status", actor, **{"from": previous, "to": target,
+                                         "at": when.isoformat()})
+
+
+def complete_followup(s: Session, d: Dispute, body: dict, actor=None, *,
+                      when: dt.datetime | None = None) -> DisputeFollowUp:
+    """Record the follow-up (回访): the open task of an agreement, or a new one."""
+    if not isinstance(body, dict):
+        raise LedgerError(400, "bad_followup")
+    method, performed = body.get("method"), body.get("performed")
+    if method not in (None, "phone", "visit", "video", "other") or performed not in (
+            None, "yes", "partly", "no"):
+        raise LedgerError(400, "bad_followup")
+    task = s.scalars(select(DisputeFollowUp).where(
+        DisputeFollowUp.dispute_id == d.id, DisputeFollowUp.done_at.is_(None))
+        .order_by(DisputeFollowUp.id).limit(1)).first()
+    when = when or utcnow()
+    if task is None:
+        task = DisputeFollowUp(dispute_id=d.id, due_on=local_date(when))
+        s.add(task)
+    task.done_at, task.method, task.performed = when, method, performed
+    task.note = _text(body.get("note"), "reason")
+    task.assignee_id = task.assignee_id or getattr(actor, "id", None)
+    s.flush()
+    add_event(s, d, "followup", actor, method=method, performed=performed)
+    return task
+
+
+def set_date(s: Session, d: Dispute, field: str, value, actor=None,
+             config: dict | None = None) -> None:
+    """Set the date of a step already reached (a case entered after the fact); an event keeps
+    the old and the new value. A new acceptance date moves a deadline not yet extended."""
+    if field not in _reached(d):
+        raise LedgerError(409, "not_reached", field=field)
+    when = parse_when(value, field)
+    old = getattr(d, field)
+    setattr(d, field, when)
+    _check_order(d)
+    if field == "accepted_at" and not d.extension_reason:
+        d.deadline = deadline_after(when, config)
+    if field == "concluded_at" and d.status != "no_agreement" and d.confirmation_due:
+        d.confirmation_due = period_end(local_date(when), 30, calendar(config))
+    add_event(s, d, "date", actor, field=field, old=old.isoformat() if old else None,
+              new=when.isoformat())
+
+
+def extend(s: Session, d: Dispute, deadline, reason, actor=None) -> None:
+    """A later deadline, only with a reason (409 before acceptance or after the end)."""
+    if d.status not in ("accepted", "mediating") or d.deadline is None:
+        raise LedgerError(409, "not_accepted")
+    reason = _text(reason, "reason")
+    if not reason:
+        raise LedgerError(400, "no_reason")
+    new = parse_day(deadline, "deadline")
+    if new <= d.deadline:
+        raise LedgerError(400, "not_later", deadline=d.deadline.isoformat())
+    old, d.deadline, d.extension_reason = d.deadline, new, reason
+    add_event(s, d, "extended", actor, old=old.isoformat(), new=new.isoformat(), reason=reason)

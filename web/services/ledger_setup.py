@@ -1,0 +1,13 @@
+"""The ledger's service objects for the app factory."""
+from __future__ import annotations
+
+from . import ledger
+from .documents import Documents
+from .ledger_desk import LedgerDesk
+
+
+def build_ledger(sessions, knowledge, overrides: dict) -> dict:
+    desk = LedgerDesk(sessions, knowledge=knowledge, config=overrides)
+    return {"ledger": desk,
+            "documents": Documents(sessions, knowledge=knowledge, desk=desk, config=overrides),
+            "ledger_townships": ledger.townships(overrides)}

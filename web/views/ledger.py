@@ -1,0 +1,116 @@
+"""The dispute ledger and the statistics in the console (contract 6 of DESIGN.md): JSON under
+``/api/console/disputes``, ``/api/console/stats``, ``/api/console/gaps``; pages under
+``/console/``. Views only translate HTTP into calls of ``web/services`` (ledger_desk, documents,
+stats, gaps)."""
+from __future__ import annotations
+
+from flask import Blueprint, Response, current_app, jsonify, request
+from flask_login import current_user
+
+from ..services.ledger import LedgerError
+from .console import STAFF, _page, role_required
+
+bp = Blueprint("ledger", __name__)
+
+
+def _ext(name: str):
+    return current_app.extensions[name]
+
+
+def _texts() -> dict:
+    return _ext("knowledge").texts["ledger"]
+
+
+def ledger_refusal(e: LedgerError):
+    return jsonify({"error": e.code, "message": e.message(_texts())}), e.status
+
+
+def _body() -> dict:
+    try:
+        body = request.get_json(silent=True)
+    except (RecursionError, UnicodeDecodeError):
+        body = None
+    if not isinstance(body, dict):
+        raise LedgerError(400, "bad_request")
+    return body
+
+
+def _id(dispute_id: str) -> int:
+    if not dispute_id.isdigit() or len(dispute_id) > 12:
+        raise LedgerError(404, "not_found")
+    return int(dispute_id)
+
+
+def _pdf(data: bytes, name: str) -> Response:
+    return Response(data, mimetype="application/pdf", headers={
+        "Content-Disposition": f"inline; filename={name}.pdf", "Cache-Control": "no-store"})
+
+
+# -- disputes ---------------------------------------------------------------------------------------
+@bp.get("/api/console/disputes")
+@role_required(*STAFF)
+def api_disputes():
+    a = request.args
+    items = _ext("ledger").list(current_user, status=a.get("status") or None,
+                                township=a.get("township") or None,
+                                domain=a.get("domain") or None,
+                                overdue=a.get("overdue") == "1", due_soon=a.get("due_soon") == "1",
+                                mine=a.get("mine") == "1")
+    return jsonify({"items": items})
+
+
+@bp.post("/api/console/disputes")
+@role_required(*STAFF)
+def api_create_dispute():
+    return jsonify(_ext("ledger").create(_body(), current_user)), 201
+
+
+@bp.get("/api/console/disputes/<dispute_id>")
+@role_required(*STAFF)
+def api_dispute(dispute_id: str):
+    return jsonify(_ext("ledger").get(_id(dispute_id), current_user))
+
+
+@bp.patch("/api/console/disputes/<dispute_id>")
+@role_required(*STAFF)
+def api_patch_dispute(dispute_id: str):
+    return jsonify(_ext("ledger").patch(_id(dispute_id), _body(), current_user))
+
+
+@bp.post("/api/console/disputes/<dispute_id>/sessions")
+@role_required(*STAFF)
+def api_add_session(dispute_id: str):
+    return jsonify(_ext("ledger").add_session(_id(dispute_id), _body(), current_user)), 201
+
+
+@bp.get("/api/console/followups")
+@role_required(*STAFF)
+def api_followups():
+    within = request.args.get("within")
+    days = int(within) if within and within.isdigit() and len(within) < 5 else None
+    return jsonify({"items": _ext("ledger").followups(current_user, due_within=days)})
+
+
+@bp.get("/api/console/disputes/<dispute_id>/<kind>.pdf")
+@role_required(*STAFF)
+def api_document(dispute_id: str, kind: str):
+    data, name = _ext("documents").render(_id(dispute_id), kind, current_user)
+    return _pdf(data, name)
+
+
+# -- pages ------------------------------------------------------------------------------------------
+@bp.get("/console/disputes")
+@role_required(*STAFF)
+def disputes_page():
+    return _page("console/disputes.html", ledger=_texts()["labels"],
+                 townships=_ext("ledger_townships"))
+
+
+@bp.get("/console/disputes/<dispute_id>")
+@role_required(*STAFF)
+def dispute_page(dispute_id: str):
+    return _page("console/dispute.html", ledger=_texts()["labels"], dispute_id=_id(dispute_id))
+
+
+def init_app(app) -> None:
+    app.register_error_handler(LedgerError, ledger_refusal)
