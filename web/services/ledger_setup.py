@@ -4,10 +4,12 @@ from __future__ import annotations
 from . import ledger
 from .documents import Documents
 from .ledger_desk import LedgerDesk
+from .stats import Stats
 
 
 def build_ledger(sessions, knowledge, overrides: dict) -> dict:
     desk = LedgerDesk(sessions, knowledge=knowledge, config=overrides)
     return {"ledger": desk,
             "documents": Documents(sessions, knowledge=knowledge, desk=desk, config=overrides),
+            "stats": Stats(sessions, case_types=knowledge.case_types),
             "ledger_townships": ledger.townships(overrides)}

@@ -224,6 +224,17 @@
         pairs.push(["居民评价", el("span", "c-stars", "★★★★★".slice(0, r.score) + "☆☆☆☆☆".slice(0, 5 - r.score) + " " + r.score + "分" + (r.comment ? "：" + r.comment : ""))]);
       });
       actions.appendChild(dl(pairs));
+      // the dispute ledger: register this conversation as a dispute (facts and analysis attached)
+      var ledger = el("button", "c-ledger", "登记台账"); ledger.type = "button";
+      ledger.addEventListener("click", function () {
+        ledger.disabled = true;
+        api("POST", "/api/console/disputes", {conversation_id: c.id}).then(function (j) {
+          ledger.disabled = false;
+          if (j.error) { showError(j); return; }
+          location.href = "/console/disputes/" + j.id;
+        });
+      });
+      actions.appendChild(ledger);
       if (!c.can_act) return;
       var row = el("div", "c-row");
       if (h.status === "waiting") {

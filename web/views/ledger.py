@@ -114,3 +114,60 @@ def dispute_page(dispute_id: str):
 
 def init_app(app) -> None:
     app.register_error_handler(LedgerError, ledger_refusal)
+
+
+# -- statistics -------------------------------------------------------------------------------------
+def _report() -> dict:
+    from ..services.stats import parse_range
+
+    a = request.args
+    start, end = parse_range(a.get("from") or None, a.get("to") or None)
+    return _ext("stats").compute(start, end, a.get("group_by") or "domain")
+
+
+@bp.get("/api/console/stats")
+@role_required(*STAFF)
+def api_stats():
+    return jsonify(_report())
+
+
+@bp.get("/api/console/stats.csv")
+@role_required(*STAFF)
+def api_stats_csv():
+    from ..services.stats import to_csv
+
+    report = _report()
+    return Response(to_csv(report), mimetype="text/csv", headers={
+        "Content-Disposition": f"attachment; filename=stats-{report['group_by']}.csv"})
+
+
+@bp.get("/api/console/stats.xlsx")
+@role_required(*STAFF)
+def api_stats_xlsx():
+    from ..services.stats import to_xlsx
+
+    report = _report()
+    return Response(to_xlsx(report, _texts()["stats"]), mimetype=(
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), headers={
+        "Content-Disposition": f"attachment; filename=stats-{report['group_by']}.xlsx"})
+
+
+@bp.get("/console/stats")
+@role_required(*STAFF)
+def stats_page():
+    from ..services.charts import bars
+
+    try:
+        report, error = _report(), None
+    except LedgerError as e:
+        report, error = _ext("stats").compute(None, None, "domain"), e.message(_texts())
+    labels = _texts()["labels"]
+    stats_texts = _texts()["stats"]
+    names = {"domain": labels["domains"], "source": labels["sources"]}.get(report["group_by"], {})
+    rows = [{**r, "label": names.get(r["key"], r["key"]) if r["key"] is not None
+             else stats_texts["unknown"]} for r in report["rows"]]
+    counts = bars(rows, ("disputes", "resolved", "overdue"))
+    rates = bars([{**r, "rate": round((r["resolution_rate"] or 0) * 100, 1)} for r in rows],
+                 ("rate",), scale=100)
+    return _page("console/stats.html", report=report, rows=rows, counts=counts, rates=rates,
+                 error=error, st=stats_texts, query=request.args)

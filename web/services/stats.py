@@ -1,0 +1,216 @@
+"""Statistics for the bureau (contract 6): per domain, township, month, source or mediator over a
+date range, and their totals; the same as CSV and XLSX.
+
+Figures, each over the range ``from``..``to`` (local dates, both included):
+- ``consultations``: conversations opened; their domain is the one of their consultation, their
+  handoff or the robot's last answer.
+- ``handoffs``: requests for a person; ``satisfaction``: mean rating (1–5) given in the range.
+- ``disputes``: disputes registered; ``bookings``: those of them opened by a booking.
+- ``resolved``: of those disputes, the ones that ended in an agreement; ``resolution_rate`` =
+  agreements / concluded (agreement or none), null when none concluded.
+- ``overdue``: of those disputes, the ones past their deadline while open, or concluded after it.
+- ``median_days``: median of days from registration to conclusion of the concluded ones.
+Consultations and handoffs carry no township, source or mediator: grouped by those they count
+under the key ``null``.
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections import defaultdict
+from statistics import median
+
+from sqlalchemy import select
+
+from ..models import Consultation, Conversation, Handoff, Message, Rating, User
+from ..models_ledger import Dispute
+from .ledger import LedgerError
+from .workdays import CST, to_utc_naive
+
+GROUPS = ("domain", "township", "month", "source", "mediator")
+COLUMNS = ("key", "consultations", "handoffs", "bookings", "disputes", "resolved",
+           "resolution_rate", "overdue", "median_days", "satisfaction")
+HOURS = dt.timedelta(hours=8)
+
+
+def parse_range(start: str | None, end: str | None) -> tuple[dt.date | None, dt.date | None]:
+    try:
+        a = dt.date.fromisoformat(start) if start else None
+        b = dt.date.fromisoformat(end) if end else None
+    except (TypeError, ValueError):
+        raise LedgerError(400, "bad_range") from None
+    if a and b and a > b:
+        raise LedgerError(400, "bad_range")
+    return a, b
+
+
+def _bounds(start, end):
+    lo = to_utc_naive(dt.datetime.combine(start, dt.time(), tzinfo=CST)) if start else None
+    hi = to_utc_naive(dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), tzinfo=CST)) \
+        if end else None
+    return lo, hi
+
+
+def _within(q, column, lo, hi):
+    if lo is not None:
+        q = q.where(column >= lo)
+    if hi is not None:
+        q = q.where(column < hi)
+    return q
+
+
+def _month(utc_naive: dt.datetime) -> str:
+    return (utc_naive + HOURS).strftime("%Y-%m")
+
+
+class _Acc:
+    __slots__ = ("consultations", "handoffs", "bookings", "disputes", "resolved", "concluded",
+                 "overdue", "days", "scores")
+
+    def __init__(self):
+        self.consultations = self.handoffs = self.bookings = self.disputes = 0
+        self.resolved = self.concluded = self.overdue = 0
+        self.days, self.scores = [], []
+
+    def row(self, key) -> dict:
+        return {"key": key, "consultations": self.consultations, "handoffs": self.handoffs,
+                "bookings": self.bookings, "disputes": self.disputes, "resolved": self.resolved,
+                "resolution_rate": round(self.resolved / self.concluded, 4)
+                if self.concluded else None,
+                "overdue": self.overdue,
+                "median_days": round(median(self.days), 1) if self.days else None,
+                "satisfaction": round(sum(self.scores) / len(self.scores), 2)
+                if self.scores else None}
+
+
+class Stats:
+    def __init__(self, sessions, *, case_types: dict):
+        self.sessions = sessions
+        self.case_types = case_types
+
+    def compute(self, start: dt.date | None = None, end: dt.date | None = None,
+                group_by: str = "domain", *, today: dt.date | None = None) -> dict:
+        if group_by not in GROUPS:
+            raise LedgerError(400, "bad_group")
+        today = today or dt.datetime.now(CST).date()
+        lo, hi = _bounds(start, end)
+        groups: dict = defaultdict(_Acc)
+        total = _Acc()
+        with self.sessions() as s:
+            names = {u.id: u.name for u in s.scalars(select(User))}
+            self._disputes(s, lo, hi, group_by, groups, total, today, names)
+            self._conversations(s, lo, hi, group_by, groups, total)
+        keys = sorted(groups, key=lambda k: (k is None, str(k)))
+        return {"from": start.isoformat() if start else None,
+                "to": end.isoformat() if end else None, "group_by": group_by,
+                "rows": [groups[k].row(k) for k in keys], "totals": total.row(None)}
+
+    def _disputes(self, s, lo, hi, group_by, groups, total, today, names) -> None:
+        column = {"domain": Dispute.domain, "township": Dispute.township,
+                  "source": Dispute.source, "mediator": Dispute.mediator_id,
+                  "month": Dispute.registered_at}[group_by]
+        q = _within(select(column, Dispute.source, Dispute.status, Dispute.outcome,
+                           Dispute.registered_at, Dispute.concluded_at, Dispute.deadline),
+                    Dispute.registered_at, lo, hi)
+        open_ = ("accepted", "mediating")
+        for key, source, status, outcome, registered, concluded, deadline in s.execute(q):
+            if group_by == "month":
+                key = _month(key)
+            elif group_by == "mediator":
+                key = names.get(key)
+            for acc in (groups[key], total):
+                acc.disputes += 1
+                if source == "booking":
+                    acc.bookings += 1
+                if outcome is not None:
+                    acc.concluded += 1
+                    acc.resolved += outcome == "agreement"
+                    if concluded is not None:
+                        acc.days.append((concluded - registered).total_seconds() / 86400)
+                if deadline is not None and (
+                        (status in open_ and today > deadline)
+                        or (concluded is not None and (concluded + HOURS).date() > deadline)):
+                    acc.overdue += 1
+
+    def _domains(self, s, conv_ids) -> dict:
+        """A conversation's domain: its consultation's, its handoff's, or the robot's last
+        answer's."""
+        out: dict = {}
+        for conv_id, meta in s.execute(select(Message.conversation_id, Message.meta).where(
+                Message.sender == "bot", Message.meta.is_not(None),
+                Message.conversation_id.in_(conv_ids)).order_by(Message.id)):
+            if isinstance(meta, dict) and meta.get("domain"):
+                out[conv_id] = meta["domain"]
+        for conv_id, domain in s.execute(select(Handoff.conversation_id, Handoff.domain).where(
+                Handoff.conversation_id.in_(conv_ids), Handoff.domain.is_not(None))):
+            out[conv_id] = domain
+        for conv_id, case_type in s.execute(select(Consultation.conversation_id,
+                                                   Consultation.case_type).where(
+                Consultation.conversation_id.in_(conv_ids))):
+            if case_type in self.case_types:
+                out[conv_id] = self.case_types[case_type].domain
+        return out
+
+    def _conversations(self, s, lo, hi, group_by, groups, total) -> None:
+        convs = s.execute(_within(select(Conversation.id, Conversation.created_at),
+                                  Conversation.created_at, lo, hi)).all()
+        handoffs = s.execute(_within(select(Handoff.conversation_id, Handoff.created_at),
+                                     Handoff.created_at, lo, hi)).all()
+        ratings = s.execute(_within(select(Rating.conversation_id, Rating.created_at,
+                                           Rating.score), Rating.created_at, lo, hi)).all()
+        domains: dict = {}
+        if group_by == "domain":
+            ids = list({c for c, _ in convs} | {c for c, _ in handoffs} | {c for c, *_ in ratings})
+            for i in range(0, len(ids), 500):
+                domains.update(self._domains(s, ids[i:i + 500]))
+
+        def key_of(conv_id, at):
+            if group_by == "domain":
+                return domains.get(conv_id, "other")
+            return _month(at) if group_by == "month" else None
+
+        for conv_id, at in convs:
+            for acc in (groups[key_of(conv_id, at)], total):
+                acc.consultations += 1
+        for conv_id, at in handoffs:
+            for acc in (groups[key_of(conv_id, at)], total):
+                acc.handoffs += 1
+        for conv_id, at, score in ratings:
+            for acc in (groups[key_of(conv_id, at)], total):
+                acc.scores.append(score)
+
+
+def to_csv(report: dict) -> str:
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\r\n")
+    w.writerow(COLUMNS)
+    for row in report["rows"] + [{**report["totals"], "key": "total"}]:
+        w.writerow(["" if row[c] is None else row[c] for c in COLUMNS])
+    return out.getvalue()
+
+
+def to_xlsx(report: dict, headers: dict) -> bytes:
+    """One sheet: the column keys of the CSV, their Chinese headers, the rows, the totals; the
+    title (range and grouping) in the workbook's properties and the sheet's header."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "stats"
+    span = f"{report['from'] or ''}—{report['to'] or ''}"
+    title = headers["title"].format(span=span, group=headers["groups"][report["group_by"]])
+    wb.properties.title = title
+    ws.oddHeader.center.text = title
+    ws.append(list(COLUMNS))
+    ws.append([headers["columns"][c] for c in COLUMNS])
+    for cell in ws[2]:
+        cell.font = Font(bold=True)
+    for row in report["rows"] + [{**report["totals"], "key": headers["total"]}]:
+        ws.append([row[c] for c in COLUMNS])
+    for col, width in zip("ABCDEFGHIJ", (16, 10, 10, 10, 10, 10, 10, 10, 10, 10)):
+        ws.column_dimensions[col].width = width
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
