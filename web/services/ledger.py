@@ -18,7 +18,7 @@ from knowledge.content.loader import load_yaml
 
 from ..models import utcnow
 from ..models_ledger import Dispute, DisputeEvent, DisputeFollowUp, DisputeParty, LedgerCounter
-from .workdays import CST, WorkCalendar, to_local
+from .workdays import CST, WorkCalendar, iso, to_local
 
 STATUSES = ("registered", "accepted", "mediating", "agreement", "no_agreement", "followed_up",
             "archived")
@@ -291,7 +291,7 @@ def move(s: Session, d: Dispute, target: str, actor=None, *, at: dt.datetime | N
     elif target == "followed_up":
         complete_followup(s, d, details.get("followup") or {}, actor, when=when)
     add_event(s, d, "status", actor, **{"from": previous, "to": target,
-                                         "at": when.isoformat()})
+                                         "at": iso(when)})
 
 
 def complete_followup(s: Session, d: Dispute, body: dict, actor=None, *,
@@ -332,8 +332,7 @@ def set_date(s: Session, d: Dispute, field: str, value, actor=None,
         d.deadline = deadline_after(when, config)
     if field == "concluded_at" and d.status != "no_agreement" and d.confirmation_due:
         d.confirmation_due = period_end(local_date(when), 30, calendar(config))
-    add_event(s, d, "date", actor, field=field, old=old.isoformat() if old else None,
-              new=when.isoformat())
+    add_event(s, d, "date", actor, field=field, old=iso(old), new=iso(when))
 
 
 def extend(s: Session, d: Dispute, deadline, reason, actor=None) -> None:
