@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from . import ledger
 from .documents import Documents
+from .gaps import Gaps
 from .ledger_desk import LedgerDesk
 from .stats import Stats
 
@@ -12,4 +13,5 @@ def build_ledger(sessions, knowledge, overrides: dict) -> dict:
     return {"ledger": desk,
             "documents": Documents(sessions, knowledge=knowledge, desk=desk, config=overrides),
             "stats": Stats(sessions, case_types=knowledge.case_types),
+            "gaps": Gaps(sessions, faq_ids={f.id for f in knowledge.faqs}),
             "ledger_townships": ledger.townships(overrides)}

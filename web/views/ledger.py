@@ -171,3 +171,23 @@ def stats_page():
                  ("rate",), scale=100)
     return _page("console/stats.html", report=report, rows=rows, counts=counts, rates=rates,
                  error=error, st=stats_texts, query=request.args)
+
+
+# -- knowledge gaps ---------------------------------------------------------------------------------
+@bp.get("/api/console/gaps")
+@role_required(*STAFF)
+def api_gaps():
+    return jsonify(_ext("gaps").groups())
+
+
+@bp.post("/api/console/gaps/mark")
+@role_required("admin")
+def api_mark_gap():
+    return jsonify(_ext("gaps").mark(current_user, _body()))
+
+
+@bp.get("/console/gaps")
+@role_required(*STAFF)
+def gaps_page():
+    return _page("console/gaps.html", report=_ext("gaps").groups(), ledger=_texts()["labels"],
+                 gl=_texts()["gaps"])
