@@ -62,6 +62,8 @@ class Dispute(Base):
     # 30 days from acceptance (a local date, moved past days off), unless extended with a reason
     deadline: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
     extension_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # concluded after its deadline (kept so the statistics count it without date arithmetic)
+    concluded_late: Mapped[bool] = mapped_column(Boolean, default=False)
     # the agreement (art. 29): {"terms", "performance", "performance_due"}; or, without one,
     # the reason and where the parties were referred (art. 26)
     agreement: Mapped[dict | None] = mapped_column(JSON, nullable=True)

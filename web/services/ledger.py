@@ -249,6 +249,11 @@ def _check_order(d: Dispute) -> None:
         last = value
 
 
+def _mark_late(d: Dispute) -> None:
+    d.concluded_late = bool(d.concluded_at and d.deadline
+                            and local_date(d.concluded_at) > d.deadline)
+
+
 def followup_due(concluded_at: dt.datetime, config: dict | None = None) -> dt.date:
     return period_end(local_date(concluded_at), days_setting("FOLLOWUP_DAYS", config),
                       calendar(config))
@@ -272,6 +277,7 @@ def move(s: Session, d: Dispute, target: str, actor=None, *, at: dt.datetime | N
     _check_order(d)
     if target in ("agreement", "no_agreement"):
         d.outcome = target
+        _mark_late(d)
     if target == "accepted":
         d.deadline = deadline_after(when, config)
         if d.mediator_id is None and getattr(actor, "role", "") in ("mediator", "lawyer"):
@@ -332,6 +338,7 @@ def set_date(s: Session, d: Dispute, field: str, value, actor=None,
         d.deadline = deadline_after(when, config)
     if field == "concluded_at" and d.status != "no_agreement" and d.confirmation_due:
         d.confirmation_due = period_end(local_date(when), 30, calendar(config))
+    _mark_late(d)
     add_event(s, d, "date", actor, field=field, old=iso(old), new=iso(when))
 
 

@@ -21,7 +21,7 @@ import io
 from collections import defaultdict
 from statistics import median
 
-from sqlalchemy import select
+from sqlalchemy import and_, case, func, literal, or_, select, text
 
 from ..models import Consultation, Conversation, Handoff, Message, Rating, User
 from ..models_ledger import Dispute
@@ -62,6 +62,27 @@ def _within(q, column, lo, hi):
 
 def _month(utc_naive: dt.datetime) -> str:
     return (utc_naive + HOURS).strftime("%Y-%m")
+
+
+def _key_column(group_by: str, dialect: str):
+    """The grouping column; months are those of registration in +08:00."""
+    if group_by == "month":
+        return _month_of(Dispute.registered_at, dialect)
+    return {"domain": Dispute.domain, "township": Dispute.township, "source": Dispute.source,
+            "mediator": Dispute.mediator_id}[group_by]
+
+
+def _month_of(column, dialect: str):
+    if dialect == "sqlite":
+        return func.strftime("%Y-%m", column, "+8 hours")
+    return func.to_char(column + text("interval '8 hours'"), "YYYY-MM")
+
+
+def _days(dialect: str):
+    """Days from registration to conclusion, computed by the database."""
+    if dialect == "sqlite":
+        return func.julianday(Dispute.concluded_at) - func.julianday(Dispute.registered_at)
+    return func.extract("epoch", Dispute.concluded_at - Dispute.registered_at) / 86400.0
 
 
 class _Acc:
@@ -107,78 +128,102 @@ class Stats:
                 "rows": [groups[k].row(k) for k in keys], "totals": total.row(None)}
 
     def _disputes(self, s, lo, hi, group_by, groups, total, today, names) -> None:
-        column = {"domain": Dispute.domain, "township": Dispute.township,
-                  "source": Dispute.source, "mediator": Dispute.mediator_id,
-                  "month": Dispute.registered_at}[group_by]
-        q = _within(select(column, Dispute.source, Dispute.status, Dispute.outcome,
-                           Dispute.registered_at, Dispute.concluded_at, Dispute.deadline),
+        """Counted by the database (GROUP BY on indexed columns); only the days of concluded
+        disputes come back row by row, as numbers, for the medians."""
+        dialect = s.get_bind().dialect.name
+        key = _key_column(group_by, dialect)
+        one = lambda cond: func.sum(case((cond, 1), else_=0))  # noqa: E731
+        overdue = or_(and_(Dispute.status.in_(("accepted", "mediating")),
+                           Dispute.deadline < today), Dispute.concluded_late.is_(True))
+        q = _within(select(key, func.count(), one(Dispute.source == "booking"),
+                           one(Dispute.outcome.is_not(None)), one(Dispute.outcome == "agreement"),
+                           one(overdue)), Dispute.registered_at, lo, hi).group_by(key)
+        for k, n, booked, concluded, agreed, late in s.execute(q):
+            k = names.get(k) if group_by == "mediator" else k
+            for acc in (groups[k], total):
+                acc.disputes += n
+                acc.bookings += booked or 0
+                acc.concluded += concluded or 0
+                acc.resolved += agreed or 0
+                acc.overdue += late or 0
+        days = _days(dialect)
+        q = _within(select(key, days).where(Dispute.outcome.is_not(None),
+                                            Dispute.concluded_at.is_not(None)),
                     Dispute.registered_at, lo, hi)
-        open_ = ("accepted", "mediating")
-        for key, source, status, outcome, registered, concluded, deadline in s.execute(q):
-            if group_by == "month":
-                key = _month(key)
-            elif group_by == "mediator":
-                key = names.get(key)
-            for acc in (groups[key], total):
-                acc.disputes += 1
-                if source == "booking":
-                    acc.bookings += 1
-                if outcome is not None:
-                    acc.concluded += 1
-                    acc.resolved += outcome == "agreement"
-                    if concluded is not None:
-                        acc.days.append((concluded - registered).total_seconds() / 86400)
-                if deadline is not None and (
-                        (status in open_ and today > deadline)
-                        or (concluded is not None and (concluded + HOURS).date() > deadline)):
-                    acc.overdue += 1
+        for k, n in s.execute(q):
+            k = names.get(k) if group_by == "mediator" else k
+            groups[k].days.append(float(n))
+            total.days.append(float(n))
 
-    def _domains(self, s, conv_ids) -> dict:
-        """A conversation's domain: its consultation's, its handoff's, or the robot's last
-        answer's."""
+    def _domains(self, s) -> dict:
+        """The domain of every conversation: its consultation's, else its handoff's, else the
+        robot's last answer's (one pass over each table; used for large ranges)."""
         out: dict = {}
         for conv_id, meta in s.execute(select(Message.conversation_id, Message.meta).where(
-                Message.sender == "bot", Message.meta.is_not(None),
-                Message.conversation_id.in_(conv_ids)).order_by(Message.id)):
+                Message.sender == "bot", Message.meta.is_not(None)).order_by(Message.id)):
             if isinstance(meta, dict) and meta.get("domain"):
                 out[conv_id] = meta["domain"]
-        for conv_id, domain in s.execute(select(Handoff.conversation_id, Handoff.domain).where(
-                Handoff.conversation_id.in_(conv_ids), Handoff.domain.is_not(None))):
+        for conv_id, domain in s.execute(select(Handoff.conversation_id, Handoff.domain)
+                                         .where(Handoff.domain.is_not(None))):
             out[conv_id] = domain
         for conv_id, case_type in s.execute(select(Consultation.conversation_id,
-                                                   Consultation.case_type).where(
-                Consultation.conversation_id.in_(conv_ids))):
+                                                   Consultation.case_type)):
             if case_type in self.case_types:
                 out[conv_id] = self.case_types[case_type].domain
         return out
 
     def _conversations(self, s, lo, hi, group_by, groups, total) -> None:
-        convs = s.execute(_within(select(Conversation.id, Conversation.created_at),
-                                  Conversation.created_at, lo, hi)).all()
-        handoffs = s.execute(_within(select(Handoff.conversation_id, Handoff.created_at),
-                                     Handoff.created_at, lo, hi)).all()
-        ratings = s.execute(_within(select(Rating.conversation_id, Rating.created_at,
-                                           Rating.score), Rating.created_at, lo, hi)).all()
-        domains: dict = {}
-        if group_by == "domain":
-            ids = list({c for c, _ in convs} | {c for c, _ in handoffs} | {c for c, *_ in ratings})
-            for i in range(0, len(ids), 500):
-                domains.update(self._domains(s, ids[i:i + 500]))
-
-        def key_of(conv_id, at):
-            if group_by == "domain":
-                return domains.get(conv_id, "other")
-            return _month(at) if group_by == "month" else None
-
-        for conv_id, at in convs:
-            for acc in (groups[key_of(conv_id, at)], total):
-                acc.consultations += 1
-        for conv_id, at in handoffs:
-            for acc in (groups[key_of(conv_id, at)], total):
-                acc.handoffs += 1
-        for conv_id, at, score in ratings:
-            for acc in (groups[key_of(conv_id, at)], total):
+        """Consultations, handoffs and ratings: counted by the database, except by domain,
+        which is resolved per conversation."""
+        dialect = s.get_bind().dialect.name
+        tables = ((Conversation.created_at, Conversation.id, "consultations"),
+                  (Handoff.created_at, Handoff.conversation_id, "handoffs"))
+        if group_by != "domain":
+            for at, _, field in tables:
+                key = _month_of(at, dialect) if group_by == "month" else literal(None)
+                for k, n in s.execute(_within(select(key, func.count()), at, lo, hi)
+                                      .group_by(key)):
+                    for acc in (groups[k], total):
+                        setattr(acc, field, getattr(acc, field) + n)
+            key = _month_of(Rating.created_at, dialect) if group_by == "month" else literal(None)
+            for k, score in s.execute(_within(select(key, Rating.score), Rating.created_at,
+                                              lo, hi)):
+                groups[k].scores.append(score)
+                total.scores.append(score)
+            return
+        rows = {field: s.execute(_within(select(conv), at, lo, hi)).scalars().all()
+                for at, conv, field in tables}
+        ratings = s.execute(_within(select(Rating.conversation_id, Rating.score),
+                                    Rating.created_at, lo, hi)).all()
+        wanted = set(rows["consultations"]) | set(rows["handoffs"]) | {c for c, _ in ratings}
+        domains = self._domains(s) if len(wanted) > 5000 else self._domains_of(s, list(wanted))
+        for field, ids in rows.items():
+            for conv_id in ids:
+                for acc in (groups[domains.get(conv_id, "other")], total):
+                    setattr(acc, field, getattr(acc, field) + 1)
+        for conv_id, score in ratings:
+            for acc in (groups[domains.get(conv_id, "other")], total):
                 acc.scores.append(score)
+
+    def _domains_of(self, s, conv_ids: list) -> dict:
+        out: dict = {}
+        for i in range(0, len(conv_ids), 500):
+            chunk = conv_ids[i:i + 500]
+            for conv_id, meta in s.execute(select(Message.conversation_id, Message.meta).where(
+                    Message.sender == "bot", Message.meta.is_not(None),
+                    Message.conversation_id.in_(chunk)).order_by(Message.id)):
+                if isinstance(meta, dict) and meta.get("domain"):
+                    out[conv_id] = meta["domain"]
+            for conv_id, domain in s.execute(select(Handoff.conversation_id, Handoff.domain)
+                                             .where(Handoff.conversation_id.in_(chunk),
+                                                    Handoff.domain.is_not(None))):
+                out[conv_id] = domain
+            for conv_id, case_type in s.execute(select(Consultation.conversation_id,
+                                                       Consultation.case_type).where(
+                    Consultation.conversation_id.in_(chunk))):
+                if case_type in self.case_types:
+                    out[conv_id] = self.case_types[case_type].domain
+        return out
 
 
 def to_csv(report: dict) -> str:
