@@ -292,6 +292,23 @@ def cmd_backup(args) -> int:
     return 0
 
 
+def cmd_purge(args) -> int:
+    """Deletes conversation transcripts older than RETENTION_DAYS (README, "Dispute ledger")."""
+    from .db import make_engine, make_sessionmaker, migrate
+    from .services.retention import purge
+
+    engine = make_engine(settings.database_url())
+    migrate(engine)
+    report = purge(make_sessionmaker(engine), days=args.days, dry_run=args.dry_run)
+    if report is None:
+        print("retention is off (RETENTION_DAYS=0): nothing purged")
+        return 0
+    verb = "would delete" if args.dry_run else "deleted"
+    print(f"{verb} the transcripts of {report['conversations']} conversations "
+          f"({report['messages']} messages) whose last message is older than {report['cutoff']}")
+    return 0
+
+
 def cmd_wechat_menu(args) -> int:
     """Publishes the 公众号's custom menu (knowledge/texts/wechat.yml) through WeChat's API."""
     from . import create_app
@@ -385,6 +402,10 @@ def main(argv: list[str] | None = None) -> int:
     up_.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
     us.set_defaults(func=cmd_users)
 
+    pg = sub.add_parser("purge", help="delete conversation transcripts past RETENTION_DAYS")
+    pg.add_argument("--days", type=int, default=None, help="override RETENTION_DAYS")
+    pg.add_argument("--dry-run", action="store_true", help="count, do not delete")
+    pg.set_defaults(func=cmd_purge)
     wx = sub.add_parser("wechat", help="the WeChat official account")
     wsub = wx.add_subparsers(dest="wechat_cmd", required=True)
     wm = wsub.add_parser("menu", help="publish the custom menu (labels checked against WeChat's limits)")

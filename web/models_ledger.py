@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import (JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text,
-                        UniqueConstraint)
+                        text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .models import Base, utcnow
@@ -162,4 +162,7 @@ class PurgeRun(Base):
     messages: Mapped[int] = mapped_column(Integer, default=0)
     ran_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
-    __table_args__ = (UniqueConstraint("day", "trigger", name="uq_purge_runs_day_trigger"),)
+    # one daily run a day, whatever the number of web processes (manual runs are not limited)
+    __table_args__ = (Index("uq_purge_runs_daily", "day", unique=True,
+                            sqlite_where=text("trigger = 'daily'"),
+                            postgresql_where=text("trigger = 'daily'")),)

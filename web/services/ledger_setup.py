@@ -5,6 +5,7 @@ from . import ledger
 from .documents import Documents
 from .gaps import Gaps
 from .ledger_desk import LedgerDesk
+from .retention import DailyPurge
 from .stats import Stats
 
 
@@ -14,4 +15,5 @@ def build_ledger(sessions, knowledge, overrides: dict) -> dict:
             "documents": Documents(sessions, knowledge=knowledge, desk=desk, config=overrides),
             "stats": Stats(sessions, case_types=knowledge.case_types),
             "gaps": Gaps(sessions, faq_ids={f.id for f in knowledge.faqs}),
-            "ledger_townships": ledger.townships(overrides)}
+            "ledger_townships": ledger.townships(overrides),
+            "daily_purge": DailyPurge(sessions, overrides)}

@@ -114,6 +114,8 @@ def dispute_page(dispute_id: str):
 
 def init_app(app) -> None:
     app.register_error_handler(LedgerError, ledger_refusal)
+    # transcripts past RETENTION_DAYS are deleted once a day (README, "Dispute ledger")
+    app.before_request(lambda: app.extensions["daily_purge"]() and None)
 
 
 # -- statistics -------------------------------------------------------------------------------------
