@@ -309,6 +309,23 @@ def cmd_purge(args) -> int:
     return 0
 
 
+def cmd_ledger_import(args) -> int:
+    """Checks (and with --commit writes) an Excel ledger (README, "Dispute ledger")."""
+    import json
+
+    from knowledge.content.texts import Texts
+
+    from .db import make_engine, make_sessionmaker, migrate
+    from .services.ledger_import import run
+
+    engine = make_engine(settings.database_url())
+    migrate(engine)
+    texts = Texts(settings.ROOT / "knowledge" / "texts")["ledger"]
+    report = run(make_sessionmaker(engine), args.file, texts, commit=args.commit)
+    print(json.dumps(report, ensure_ascii=False, indent=2))
+    return 1 if report["errors"] else 0
+
+
 def cmd_wechat_menu(args) -> int:
     """Publishes the 公众号's custom menu (knowledge/texts/wechat.yml) through WeChat's API."""
     from . import create_app
@@ -406,6 +423,12 @@ def main(argv: list[str] | None = None) -> int:
     pg.add_argument("--days", type=int, default=None, help="override RETENTION_DAYS")
     pg.add_argument("--dry-run", action="store_true", help="count, do not delete")
     pg.set_defaults(func=cmd_purge)
+    lg = sub.add_parser("ledger", help="the dispute ledger").add_subparsers(
+        dest="ledger_cmd", required=True)
+    li = lg.add_parser("import", help="check an Excel ledger (a dry run); --commit writes it")
+    li.add_argument("file")
+    li.add_argument("--commit", action="store_true", help="write the rows (all or none)")
+    li.set_defaults(func=cmd_ledger_import)
     wx = sub.add_parser("wechat", help="the WeChat official account")
     wsub = wx.add_subparsers(dest="wechat_cmd", required=True)
     wm = wsub.add_parser("menu", help="publish the custom menu (labels checked against WeChat's limits)")
