@@ -286,3 +286,30 @@ def test_documents_read_back_with_pdftotext(app, mediator, tmp_path):
     follow = "".join(_pdftotext(mediator.get(url + "/followup.pdf").data, tmp_path).split())
     assert "人民调解回访记录" in follow and "上门" in follow and "部分履行" in follow
     assert mediator.get(url + "/nonsense.pdf").status_code == 404
+
+
+def test_every_ledger_route_refuses_anonymous_calls_and_hostile_input_never_500(app, mediator):
+    from test_security import HOSTILE_BODIES
+
+    rules = [r for r in app.url_map.iter_rules() if r.endpoint.startswith("ledger.")]
+    assert len(rules) >= 12
+    anon = app.test_client()
+    d = _walk_in(mediator)
+    for rule in rules:
+        path = rule.rule.replace("<dispute_id>", str(d["id"])).replace("<kind>", "agreement")
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            r = anon.open(path, method=method, json={})
+            assert r.status_code in (302, 401), (method, path)
+            for body in HOSTILE_BODIES + [b'{"status": ["x"]}', b'{"status": {"a": 1}}',
+                                          b'{"parties": [{"name": ["x"], "role": "applicant"}]}',
+                                          b'{"deadline": 5, "extension_reason": []}',
+                                          b'{"accepted_at": {"x": 1}}', b'{"mediator": []}',
+                                          b'{"key": [], "decision": "covered", "faq_id": []}',
+                                          b'{"conversation_id": ["x"]}', b'{"followup": "x"}',
+                                          b'{"held_at": 5, "place": [], "attendees": "x"}']:
+                r = mediator.open(path, method=method, data=body, headers={
+                    "Content-Type": "application/json", "X-CSRF-Token": mediator.csrf})
+                assert r.status_code < 500, (method, path, body[:80])
+    for q in ("from=%ff", "to=9999-99-99", "group_by=%00", "from=2026-01-01&to=" + "9" * 3000):
+        assert mediator.get(f"/api/console/stats?{q}").status_code == 400
+    assert mediator.get("/api/console/followups?within=" + "9" * 50).status_code == 200

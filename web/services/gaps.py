@@ -125,7 +125,7 @@ class Gaps:
             raise LedgerError(400, "bad_gap")
         if decision not in ("covered", "out_of_scope", None):
             raise LedgerError(400, "bad_gap")
-        if decision == "covered" and faq_id not in self.faq_ids:
+        if decision == "covered" and (not isinstance(faq_id, str) or faq_id not in self.faq_ids):
             raise LedgerError(400, "unknown_faq", faq_id=str(faq_id)[:60])
         with session_scope(self.sessions) as s:
             row = s.get(GapMark, key)

@@ -217,6 +217,8 @@ class LedgerDesk:
                 raise LedgerError(403, "forbidden")
             done = False
             target = body.get("status")
+            if target is not None and not isinstance(target, str):
+                raise LedgerError(400, "bad_status", value="")
             date_fields = [f for f in ledger.DATE_FIELDS if f in body]
             step_field = ledger.STEP_DATES.get(target) if target else None
             for field in date_fields:  # dates of steps already reached
