@@ -109,3 +109,29 @@ def test_walk_in_registered_and_accepted_on_the_ledger_pages(page):
         pg.wait_for_timeout(100)
     assert pg.locator("#dispute-list tbody tr td").nth(0).inner_text().endswith("第0006号")
     assert errors == []
+
+
+def test_admin_marks_a_gap_on_the_gaps_page(page, app):  # noqa: F811
+    import datetime as dt
+
+    from web.db import session_scope
+    from web.models import Conversation, Message
+
+    pg, base, errors = page
+    with session_scope(app.extensions["db"]) as s:
+        s.add(Conversation(id="gap-c", token_hash="x"))
+        s.flush()
+        q = Message(conversation_id="gap-c", sender="resident", text="我想办护照怎么弄",
+                    created_at=dt.datetime.utcnow())
+        s.add(q)
+        s.flush()
+        s.add(Message(conversation_id="gap-c", sender="bot", text="答", reply_to=q.id,
+                      meta={"faq_id": None, "domain": "other"}))
+    pg.goto(base + "/console/gaps")
+    row = pg.locator("#gap-groups tbody tr").first
+    assert "我想办护照怎么弄" in row.inner_text()
+    row.locator("select[name=decision]").select_option("out_of_scope")
+    row.get_by_role("button", name="标记").click()
+    pg.wait_for_selector("#gap-groups td:has-text('有意不在服务范围内')")
+    shot(pg, "ledger-gaps")
+    assert errors == []

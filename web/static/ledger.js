@@ -154,6 +154,18 @@
     api("GET", url).then(function (j) { if (showError(j)) render(j); });
   }
 
+  function gapsPage() {
+    document.querySelectorAll(".c-gap-mark").forEach(function (f) {
+      f.addEventListener("submit", function (ev) {
+        ev.preventDefault();
+        var v = form(f);
+        api("POST", "/api/console/gaps/mark", {key: f.dataset.key, decision: v.decision || null,
+          faq_id: v.faq_id || null}).then(function (j) { if (showError(j)) location.reload(); });
+      });
+    });
+  }
+
+  if (body.dataset.page === "gaps") gapsPage();
   if (body.dataset.page === "disputes") listPage();
   if (body.dataset.page === "dispute") disputePage();
 })();
