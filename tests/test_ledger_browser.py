@@ -135,3 +135,25 @@ def test_admin_marks_a_gap_on_the_gaps_page(page, app):  # noqa: F811
     pg.wait_for_selector("#gap-groups td:has-text('有意不在服务范围内')")
     shot(pg, "ledger-gaps")
     assert errors == []
+
+
+def test_register_a_conversation_from_the_console_conversation_view(page, app):  # noqa: F811
+    from web.db import session_scope
+    from web.models import Consultation, Conversation, Handoff, Message
+
+    pg, base, errors = page
+    with session_scope(app.extensions["db"]) as s:
+        s.add(Conversation(id="conv-b", token_hash="x", status="with_mediator"))
+        s.flush()
+        s.add(Message(conversation_id="conv-b", sender="resident", text="老板拖欠我两个月工资"))
+        s.add(Consultation(conversation_id="conv-b", case_type="unpaid_wages",
+                           facts={"months_unpaid": 2}, analysis={"total": 6000},
+                           report_token="tok-b"))
+        s.add(Handoff(conversation_id="conv-b", status="waiting", domain="labor"))
+    pg.goto(base + "/console/conversations/conv-b")
+    pg.get_by_role("button", name="登记台账").click()
+    pg.wait_for_url(re.compile(r".*/console/disputes/\d+$"))
+    pg.wait_for_selector("#d-status:has-text('已登记')")
+    assert "老板拖欠我两个月工资" in pg.locator("#d-summary").inner_text()
+    assert "months_unpaid" in pg.locator("#d-facts").inner_text()
+    assert errors == []
