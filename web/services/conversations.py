@@ -64,6 +64,8 @@ def message_json(m: Message) -> dict:
         out["report_url"] = m.report_url
     if m.reply_to:
         out["reply_to"] = m.reply_to
+    if m.links:
+        out["links"] = m.links
     return out
 
 
