@@ -109,6 +109,16 @@ SETTINGS = (
             "(WeChat gives up after 5 s)."),
     Setting("WECHAT_MAX_SKEW", "300", "Seconds a signed WeChat push may be old (or ahead); older "
             "ones are refused as replays."),
+    # the dispute ledger (README, "Dispute ledger")
+    Setting("LEDGER_NUMBER_FORMAT", "建安调〔{year}〕第{seq:04d}号", "Format of a dispute's "
+            "number: {year} (of registration, +08:00) and {seq} (counted per year when {year} "
+            "is in the format, otherwise for ever)."),
+    Setting("LEDGER_DEADLINE_DAYS", "30", "Days from acceptance to a dispute's deadline (a "
+            "deadline on a day off moves to the next working day); extended only with a reason."),
+    Setting("FOLLOWUP_DAYS", "15", "Days after an agreement when its follow-up (回访) is due."),
+    Setting("RETENTION_DAYS", "365", "Days a conversation's transcript is kept after it ended "
+            "(last message); `legalbot purge` and the app's daily run delete older ones; the "
+            "ledger keeps its records. 0 keeps transcripts for ever."),
     Setting("PUBLIC_URL", "", "Public base URL of the web app (https://...), used for report "
             "links sent over WeChat; empty: the host WeChat called."),
 )

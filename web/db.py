@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from . import models_booking
 from .models import Base, SchemaVersion
+from .models_ledger import LEDGER_TABLES
 
 
 def _v1(conn) -> None:
@@ -59,6 +60,12 @@ def _v4(conn) -> None:
     Base.metadata.create_all(conn, tables=[Base.metadata.tables[t] for t in WECHAT_TABLES])
 
 
+def _v5(conn) -> None:
+    """The dispute ledger: disputes, parties, sessions, follow-ups, events, number counters; the
+    admins' marks on knowledge gaps; the log of transcript purges."""
+    Base.metadata.create_all(conn, tables=[Base.metadata.tables[t] for t in LEDGER_TABLES])
+
+
 def _v6(conn) -> None:
     """The mediator board and bookings: mediators, their leave, the published holiday schedule,
     bookings (one slot booked once: a partial unique index) and their history."""
@@ -69,7 +76,7 @@ def _v6(conn) -> None:
 
 
 # Each migration moves the schema up by one version. Never edit one that has shipped: add another.
-MIGRATIONS = {1: _v1, 2: _v2, 3: _v3, 4: _v4, 6: _v6}
+MIGRATIONS = {1: _v1, 2: _v2, 3: _v3, 4: _v4, 5: _v5, 6: _v6}
 
 
 def make_engine(url: str) -> Engine:
