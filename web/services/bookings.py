@@ -27,6 +27,17 @@ from .mediators import Roster, valid_phone
 from .workdays import CST, WorkCalendar, iso, parse_hours, to_local, to_utc_naive
 
 
+def _fold(line: str, limit: int = 75) -> str:
+    """An iCalendar content line folded at 75 octets without splitting a character."""
+    out, cur = [], ""
+    for ch in line:
+        if len((cur + ch).encode()) > limit:
+            out.append(cur)
+            cur = " "
+        cur += ch
+    return "\r\n".join(out + [cur])
+
+
 class BookingError(Exception):
     def __init__(self, status: int, code: str, message: str, extra: dict | None = None):
         super().__init__(message)
@@ -304,6 +315,35 @@ class Bookings:
         with self.sessions() as s:
             b = self._authorized(s, booking_id, token)
             return b, self.view(s, b)
+
+    def ics(self, booking_id, token, *, base: str) -> str:
+        """The booking as an iCalendar event (RFC 5545), cancelled ones with STATUS:CANCELLED."""
+        with self.sessions() as s:
+            b = self._authorized(s, booking_id, token)
+            out = self._created(s, b)
+        t, m = self.texts["ics"], out["mediator"]
+
+        def esc(v: str) -> str:
+            return (str(v).replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+                    .replace("\n", "\\n"))
+
+        def stamp(value: dt.datetime) -> str:
+            return value.strftime("%Y%m%dT%H%M%SZ")
+
+        where = out["video_url"] or f"{m['organization']}（{m['township']}{m['village']}）"
+        lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//legalbot//mediation//ZH",
+                 "CALSCALE:GREGORIAN", "METHOD:PUBLISH", "BEGIN:VEVENT",
+                 f"UID:booking-{b.id}@legalbot", f"DTSTAMP:{stamp(utcnow())}",
+                 f"DTSTART:{stamp(b.start)}", f"DTEND:{stamp(b.end)}",
+                 f"SUMMARY:{esc(t['summary'].format(mediator=m['name']))}",
+                 f"LOCATION:{esc(where)}",
+                 "DESCRIPTION:" + esc(t["description"].format(
+                     mediator=m["name"], organization=m["organization"], phone=m["phone"],
+                     mode=self.texts["modes"][b.mode], manage_url=base + out["manage_url"])),
+                 f"SEQUENCE:{b.reschedules}",
+                 "STATUS:" + ("CANCELLED" if b.status == "cancelled" else "CONFIRMED"),
+                 "END:VEVENT", "END:VCALENDAR"]
+        return "".join(_fold(x) + "\r\n" for x in lines)
 
     # -- changes by the resident -----------------------------------------------------------------
     def cancel(self, booking_id, token, *, actor: str = "resident") -> dict:

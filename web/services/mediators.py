@@ -318,6 +318,11 @@ class Roster:
                                    rm[1].township, rm[1].id))
         return [self.card(m, recommended=r) for r, m in cards]
 
+    def has_sample(self) -> bool:
+        with self.sessions() as s:
+            return s.scalar(select(Mediator.id).where(Mediator.active.is_(True),
+                                                      Mediator.sample.is_(True)).limit(1)) is not None
+
     def townships(self) -> list[str]:
         with self.sessions() as s:
             return sorted(set(s.scalars(select(Mediator.township).where(
