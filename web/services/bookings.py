@@ -84,8 +84,14 @@ class Bookings:
     def _day_starts(self, m: Mediator, day: dt.date, leave) -> list[dt.datetime]:
         if not self.calendar.is_workday(day) or any(a <= day <= b for a, b in leave):
             return []
+        schedule = m.schedule or {}
+        spans = schedule.get(str(day.isoweekday()), [])
+        if not spans and day.isoweekday() > 5:
+            # a weekend worked in exchange for a holiday (调休) is kept like a weekday: the
+            # mediator's hours of the first weekday they have hours on
+            spans = next((schedule[str(d)] for d in range(1, 6) if schedule.get(str(d))), [])
         out = []
-        for span in (m.schedule or {}).get(str(day.isoweekday()), []):
+        for span in spans:
             a, b = parse_hours(span)
             t, end = dt.datetime.combine(day, a, CST), dt.datetime.combine(day, b, CST)
             while t + self.slot <= end:
