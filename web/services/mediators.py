@@ -134,6 +134,9 @@ def clean_mediator(raw: dict) -> dict:
     mid = _text(raw, "id", 40, required=True)
     if not _ID.match(mid):
         raise RosterError("id: letters, digits, - and _ only")
+    name = _text(raw, "name", 20, required=True)
+    organization = _text(raw, "organization", 80, required=True)
+    township = _text(raw, "township", 40, required=True)
     phone = valid_phone(raw.get("phone"))
     if phone is None:
         raise RosterError(f"phone: not a valid Chinese phone number: {raw.get('phone')!r}")
@@ -147,9 +150,8 @@ def clean_mediator(raw: dict) -> dict:
     featured = raw.get("featured", False)
     if isinstance(featured, str):
         featured = featured.strip().lower() in ("1", "true", "yes", "是")
-    return {"id": mid, "name": _text(raw, "name", 20, required=True),
-            "organization": _text(raw, "organization", 80, required=True),
-            "village": _text(raw, "village", 40), "township": _text(raw, "township", 40, True),
+    return {"id": mid, "name": name, "organization": organization,
+            "village": _text(raw, "village", 40), "township": township,
             "phone": phone, "specialties": sorted(set(specialties), key=SPECIALTIES.index),
             "intro": _text(raw, "intro", 500), "schedule": parse_schedule(raw.get("schedule")),
             "modes": sorted(set(modes), key=MODES.index), "featured": bool(featured),
@@ -234,13 +236,24 @@ class Roster:
         self.photo_dir = Path(photo_dir)
         self.video = video  # a video room template is configured
 
-    def import_file(self, path: Path | str) -> int:
+    def import_file(self, path: Path | str, *, replace: bool = False) -> int:
         """Add or update every mediator of the file in one transaction; RosterError (with the
-        line) and nothing written when any entry is bad."""
+        line) and nothing written when any entry is bad. ``replace``: mediators not in the file
+        leave the board (their bookings stay)."""
         entries, sample = read_roster(path)
         with session_scope(self.sessions) as s:
             for e in entries:
                 _apply(s, e, sample=sample)
+            if not sample:  # a real roster retires the invented people of the sample
+                ids = {e["id"] for e in entries}
+                for m in s.scalars(select(Mediator).where(Mediator.sample.is_(True))):
+                    if m.id not in ids:
+                        m.active = False
+            if replace:
+                ids = {e["id"] for e in entries}
+                for m in s.scalars(select(Mediator).where(Mediator.active.is_(True))):
+                    if m.id not in ids:
+                        m.active = False
         return len(entries)
 
     def seed(self, path: Path | str) -> int:
