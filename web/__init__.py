@@ -14,11 +14,12 @@ from knowledge.privacy import install_log_masking
 from .clients.rasa import RasaClient
 from .db import make_engine, make_sessionmaker, migrate
 from .security import init_security
+from .services.booking_console import BookingConsole
 from .services.booking_setup import build_bookings
 from .services.console import build_console
 from .services.conversations import ChatService
 from .services.wechat_setup import build_wechat
-from .views import chat, console, health, mediators, pages, reports, wechat
+from .views import chat, console, console_bookings, health, mediators, pages, reports, wechat
 
 
 def _secret_key(overrides: dict) -> str:
@@ -58,6 +59,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.extensions["roster"], app.extensions["bookings"] = build_bookings(
         sessions, desk.calendar, knowledge, overrides)
     app.extensions["chat"].offers = app.extensions["bookings"].offer
+    app.extensions["booking_console"] = BookingConsole(app.extensions["bookings"])
     app.extensions["index_dir"] = settings.index_dir(overrides)
     # the 公众号 (README, "WeChat"); None until its settings are given: /wechat answers 404
     app.extensions["wechat"] = build_wechat(sessions, app.extensions["chat"], knowledge, overrides)
@@ -65,7 +67,7 @@ def create_app(config: dict | None = None) -> Flask:
     install_log_masking()
     init_security(app, overrides, errors)
     console.init_app(app, overrides)  # console sessions (Flask-Login), CSRF (Flask-WTF)
-    for view in (reports, chat, health, pages, console, wechat, mediators):
+    for view in (reports, chat, health, pages, console, wechat, mediators, console_bookings):
         app.register_blueprint(view.bp)
 
     def _error(code: str, status: int):

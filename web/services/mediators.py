@@ -331,6 +331,12 @@ class Roster:
                                    rm[1].township, rm[1].id))
         return [self.card(m, recommended=r) for r, m in cards]
 
+    def everyone(self) -> list[dict]:
+        """Every mediator, those off the board too, with schedule and leave (admins)."""
+        with self.sessions() as s:
+            ids = list(s.scalars(select(Mediator.id).order_by(Mediator.township, Mediator.id)))
+        return [self.get(i, full=True) for i in ids]
+
     def has_sample(self) -> bool:
         with self.sessions() as s:
             return s.scalar(select(Mediator.id).where(Mediator.active.is_(True),
