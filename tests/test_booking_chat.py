@@ -138,3 +138,14 @@ def test_a_failed_booking_writes_nothing(app, consulted):
         assert s.scalar(select(func.count()).select_from(Dispute)) == 1
         assert s.scalar(select(func.count()).select_from(Message).where(
             Message.sender == "system")) == 1
+
+
+def test_the_report_links_to_the_board_with_the_case_specialty(app, consulted):
+    from web.models import Consultation
+
+    client, conv = consulted
+    with app.extensions["db"]() as s:
+        token = s.scalars(select(Consultation.report_token)).first()
+    page = client.get(f"/reports/{token}").get_data(as_text=True)
+    assert 'href="/mediators?prefer=labor"' in page
+    assert client.get("/mediators?prefer=labor").status_code == 200
