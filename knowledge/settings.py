@@ -81,6 +81,19 @@ SETTINGS = (
     Setting("LOGIN_IP_MAX_FAILURES", "20", "Failed console logins from one client address "
             "within LOGIN_LOCK_MINUTES before it is refused with 429."),
     Setting("LOGIN_LOCK_MINUTES", "15", "The window in which failed console logins are counted."),
+    # the mediator board and booking (README, "Mediator board and booking")
+    Setting("MEDIATOR_SEEDS", "data/seeds/mediators.yml", "Roster loaded on first start when the "
+            "board is empty (the sample roster of invented people); empty: none."),
+    Setting("SLOT_MINUTES", "60", "Length of one bookable mediation slot, in minutes."),
+    Setting("BOOKING_LEAD_MINUTES", "120", "How far ahead of its start a slot can still be booked "
+            "(or moved to), in minutes."),
+    Setting("BOOKING_DAYS", "14", "Days ahead the board and the chat show free slots for."),
+    Setting("BOOKING_MAX_DAYS", "60", "Largest `days` a slot query may ask for, and how far ahead "
+            "a slot can be booked."),
+    Setting("VIDEO_ROOM_URL", "", "Template of the video mediation room link ({booking_id}, "
+            "{mediator_id}, {township}); empty: remote video is not offered."),
+    Setting("PHOTO_MAX_KB", "2048", "Largest mediator photo an admin may upload, in KB (JPEG or "
+            "PNG; re-encoded)."),
     # the WeChat official account (README, "WeChat")
     Setting("WECHAT_TOKEN", "", "Token of the 公众号's server configuration; /wechat answers 404 "
             "until WECHAT_TOKEN, WECHAT_APPID and WECHAT_SECRET are all set."),

@@ -14,11 +14,14 @@ from knowledge.privacy import install_log_masking
 from .clients.rasa import RasaClient
 from .db import make_engine, make_sessionmaker, migrate
 from .security import init_security
+from .services.booking_console import BookingConsole
+from .services.booking_setup import build_bookings
 from .services.console import build_console
 from .services.conversations import ChatService
 from .services.wechat_setup import build_wechat
 from .services.ledger_setup import build_ledger
-from .views import chat, console, health, ledger, pages, reports, wechat
+from .views import (chat, console, console_bookings, health, ledger, mediators, pages, reports,
+                    wechat)
 
 
 def _secret_key(overrides: dict) -> str:
@@ -54,6 +57,11 @@ def create_app(config: dict | None = None) -> Flask:
         sessions, rasa, texts=knowledge.texts["chat"],
         max_chars=int(settings.get("MAX_MESSAGE_CHARS", overrides)),
         rate_per_minute=int(settings.get("RATE_LIMIT", overrides)), desk=desk)
+    app.extensions["calendar"] = desk.calendar  # the one working-day calendar
+    app.extensions["roster"], app.extensions["bookings"] = build_bookings(
+        sessions, desk.calendar, knowledge, overrides)
+    app.extensions["chat"].offers = app.extensions["bookings"].offer
+    app.extensions["booking_console"] = BookingConsole(app.extensions["bookings"])
     app.extensions["index_dir"] = settings.index_dir(overrides)
     # the 公众号 (README, "WeChat"); None until its settings are given: /wechat answers 404
     app.extensions["wechat"] = build_wechat(sessions, app.extensions["chat"], knowledge, overrides)
@@ -65,7 +73,8 @@ def create_app(config: dict | None = None) -> Flask:
     init_security(app, overrides, errors)
     console.init_app(app, overrides)  # console sessions (Flask-Login), CSRF (Flask-WTF)
     ledger.init_app(app)
-    for view in (reports, chat, health, pages, console, ledger, wechat):
+    for view in (reports, chat, health, pages, console, ledger, wechat, mediators,
+                 console_bookings):
         app.register_blueprint(view.bp)
 
     def _error(code: str, status: int):

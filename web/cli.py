@@ -346,6 +346,34 @@ def cmd_wechat_menu(args) -> int:
     return 0
 
 
+def cmd_mediators(args) -> int:
+    """The mediator board's roster: import a YAML or CSV file, or list the mediators."""
+    from .db import make_engine, make_sessionmaker, migrate
+    from .services.mediators import Roster, RosterError
+
+    engine = make_engine(settings.database_url())
+    migrate(engine)
+    roster = Roster(make_sessionmaker(engine), photo_dir=settings.data_dir() / "photos",
+                    video=bool(settings.get("VIDEO_ROOM_URL")))
+    if args.mediators_cmd == "list":
+        for m in roster.board():
+            print(f"{m['id']}\t{m['name']}\t{m['township']}\t{m['organization']}\t"
+                  f"{','.join(m['specialties'])}")
+        return 0
+    try:
+        if args.dry_run:
+            from .services.mediators import read_roster
+
+            entries, sample = read_roster(args.file)
+            print(f"{args.file}: {len(entries)} mediators OK" + (" (sample)" if sample else ""))
+            return 0
+        n = roster.import_file(args.file, replace=args.replace)
+    except RosterError as exc:
+        return _err(f"{args.file}: {exc} (nothing imported)")
+    print(f"imported {n} mediators from {args.file}")
+    return 0
+
+
 def cmd_settings(args) -> int:
     for env, default, help_ in settings.as_table():
         print(f"{env} (default {default!r})\n    {help_}")
@@ -429,6 +457,17 @@ def main(argv: list[str] | None = None) -> int:
     li.add_argument("file")
     li.add_argument("--commit", action="store_true", help="write the rows (all or none)")
     li.set_defaults(func=cmd_ledger_import)
+    md = sub.add_parser("mediators", help="the mediator board's roster")
+    msub = md.add_subparsers(dest="mediators_cmd", required=True)
+    mi = msub.add_parser("import", help="add or update mediators from a YAML or CSV file "
+                         "(all or nothing; errors name the line)")
+    mi.add_argument("file")
+    mi.add_argument("--dry-run", action="store_true", help="only check the file")
+    mi.add_argument("--replace", action="store_true",
+                    help="mediators not in the file leave the board")
+    msub.add_parser("list", help="list the mediators on the board")
+    md.set_defaults(func=cmd_mediators)
+
     wx = sub.add_parser("wechat", help="the WeChat official account")
     wsub = wx.add_subparsers(dest="wechat_cmd", required=True)
     wm = wsub.add_parser("menu", help="publish the custom menu (labels checked against WeChat's limits)")

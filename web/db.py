@@ -7,6 +7,7 @@ from sqlalchemy import create_engine, event, inspect, select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from . import models_booking
 from .models import Base, SchemaVersion
 from .models_ledger import LEDGER_TABLES
 
@@ -65,8 +66,17 @@ def _v5(conn) -> None:
     Base.metadata.create_all(conn, tables=[Base.metadata.tables[t] for t in LEDGER_TABLES])
 
 
+def _v6(conn) -> None:
+    """The mediator board and bookings: mediators, their leave, the published holiday schedule,
+    bookings (one slot booked once: a partial unique index) and their history."""
+    Base.metadata.create_all(conn, tables=[Base.metadata.tables[t]
+                                           for t in models_booking.BOOKING_TABLES])
+    if "links" not in {c["name"] for c in inspect(conn).get_columns("messages")}:
+        conn.execute(text("ALTER TABLE messages ADD COLUMN links JSON"))
+
+
 # Each migration moves the schema up by one version. Never edit one that has shipped: add another.
-MIGRATIONS = {1: _v1, 2: _v2, 3: _v3, 4: _v4, 5: _v5}
+MIGRATIONS = {1: _v1, 2: _v2, 3: _v3, 4: _v4, 5: _v5, 6: _v6}
 
 
 def make_engine(url: str) -> Engine:

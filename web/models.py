@@ -53,6 +53,8 @@ class Message(Base):
     # what the console shows beside a message and the resident never sees: a bot answer's
     # {faq_id, confidence, domain}; a mediator's {user_id, name}
     meta: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    # links the resident sees under a message ([{"title", "url"}]): the board, a booking (v6)
+    links: Mapped[list | None] = mapped_column(JSON, nullable=True)
 
 
 class Consultation(Base):

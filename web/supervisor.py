@@ -373,3 +373,32 @@ def up() -> int:
 
 if __name__ == "__main__":
     sys.exit(up())
+
+
+def start_web_only(data_dir: Path, *, extra_env: dict | None = None,
+                   timeout: float = 60) -> tuple[subprocess.Popen, str]:
+    """The web app alone behind gunicorn on a free loopback port (Rasa not started), for tests and
+    benchmarks of the parts that do not need the bot (the board and bookings). Returns the
+    process and its base URL; stop it with ``proc.terminate()``."""
+    import urllib.request
+
+    port = free_port()
+    env = {**os.environ, "LEGALBOT_DATA_DIR": str(data_dir),
+           "LEGALBOT_RASA_URL": f"http://127.0.0.1:{free_port()}", **(extra_env or {})}
+    log = open(Path(data_dir) / "web.log", "wb")  # noqa: SIM115 - the child keeps writing it
+    proc = subprocess.Popen(web_server_command("127.0.0.1", port), cwd=ROOT, env=env,
+                            stdout=log, stderr=subprocess.STDOUT)
+    log.close()
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            tail = (Path(data_dir) / "web.log").read_text(errors="replace")[-2000:]
+            raise RuntimeError(f"web server exited: {tail}")
+        try:
+            urllib.request.urlopen(url + "/livez", timeout=2).read()
+            return proc, url
+        except OSError:
+            time.sleep(0.3)
+    proc.terminate()
+    raise RuntimeError("web server did not start")

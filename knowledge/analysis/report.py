@@ -66,9 +66,10 @@ def context(analysis: dict, case: CaseType, store) -> dict:
             "w": texts()["report"], "generated": dt.date.today().isoformat()}
 
 
-def render_html(analysis: dict, case: CaseType, store, *, pdf_url: str | None = None) -> str:
+def render_html(analysis: dict, case: CaseType, store, *, pdf_url: str | None = None,
+                board_url: str | None = None) -> str:
     return _env().get_template("report.html").render(**context(analysis, case, store),
-                                                     pdf_url=pdf_url)
+                                                     pdf_url=pdf_url, board_url=board_url)
 
 
 def render_pdf(analysis: dict, case: CaseType, store) -> bytes:

@@ -226,14 +226,15 @@ def build_console(sessions: sessionmaker[Session], rasa, knowledge, overrides: d
     from knowledge import settings
 
     from .accounts import Accounts
-    from .workdays import WorkCalendar
+    from .workdays import PublishedSchedule, WorkCalendar
 
     def setting(name: str) -> int:
         return int(settings.get(name, overrides))
 
     texts = knowledge.texts["console"]
     desk = HandoffDesk(sessions, rasa,
-                       calendar=WorkCalendar.from_span(settings.get("OFFICE_HOURS", overrides)),
+                       calendar=WorkCalendar.from_span(settings.get("OFFICE_HOURS", overrides),
+                                                       published=PublishedSchedule(sessions)),
                        texts=texts, urgent_minutes=setting("URGENT_MINUTES"),
                        response_hours=setting("RESPONSE_HOURS"),
                        max_chars=setting("MAX_MESSAGE_CHARS"))

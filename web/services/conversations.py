@@ -64,6 +64,8 @@ def message_json(m: Message) -> dict:
         out["report_url"] = m.report_url
     if m.reply_to:
         out["reply_to"] = m.reply_to
+    if m.links:
+        out["links"] = m.links
     return out
 
 
@@ -78,6 +80,9 @@ class ChatService:
         self.texts = texts  # knowledge/texts/chat.yml
         self.max_chars = max_chars
         self.rate_per_minute = rate_per_minute
+        # web.services.bookings.Bookings.offer: the mediators and free slots the web app adds
+        # when a reply carries ``custom.booking_offer`` (the action server cannot see the roster)
+        self.offers = None
 
     def error(self, status: int, code: str, **values) -> ChatError:
         text = " ".join(self.texts["errors"][code].split())
@@ -294,6 +299,14 @@ class ChatService:
                 if consultation is not None:
                     report_url = report_link(add_consultation(s, conv_id, *consultation))
                 text = str(r.get("text") or "")
+                if "booking_offer" in custom and self.offers is not None:
+                    offer = self.offers(conv_id)
+                    m = Message(conversation_id=conv_id, sender="bot", text=offer["text"],
+                                links=offer["links"] or None, buttons=buttons or None,
+                                reply_to=msg_id)
+                    s.add(m)
+                    stored.append(m)
+                    continue
                 if not text and not buttons and report_url and stored:
                     # Rasa sends an utterance's custom part as a message of its own: the report
                     # link belongs to the summary just before it

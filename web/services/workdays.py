@@ -14,10 +14,16 @@ and ledger deadlines all use :class:`WorkCalendar`.
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import threading
+import time
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 import chinese_calendar
+
+log = logging.getLogger(__name__)
+_warned: set[int] = set()
 
 CST = dt.timezone(dt.timedelta(hours=8), "CST")
 
@@ -82,18 +88,30 @@ class WorkCalendar:
     office_start: dt.time = dt.time(9)
     office_end: dt.time = dt.time(17)
     extra: dict = field(default_factory=dict)  # date -> True (working) / False (day off)
+    # the admins' published schedule (PublishedSchedule): a callable -> {date: bool}
+    published: object = field(default=None, compare=False)
 
     @classmethod
-    def from_span(cls, span: str, extra: dict | None = None) -> "WorkCalendar":
+    def from_span(cls, span: str, extra: dict | None = None,
+                  published=None) -> "WorkCalendar":
         start, end = parse_hours(span)
-        return cls(start, end, dict(extra or {}))
+        return cls(start, end, dict(extra or {}), published)
 
     def is_workday(self, day: dt.date) -> bool:
         if day in self.extra:
             return bool(self.extra[day])
+        if self.published is not None:
+            days = self.published()
+            if day in days:
+                return bool(days[day])
         try:
             return chinese_calendar.is_workday(day)
         except NotImplementedError:
+            if day.year not in _warned:
+                _warned.add(day.year)
+                log.warning("chinesecalendar does not know %s yet: weekends and the fixed "
+                            "holidays of 全国年节及纪念日放假办法 are used until an admin enters "
+                            "the published schedule (console: 节假日安排)", day.year)
             return day.weekday() < 5 and day not in fixed_holidays(day.year)
 
     def next_workday(self, day: dt.date) -> dt.date:
@@ -143,3 +161,71 @@ class WorkCalendar:
             return "today", self._at(now.date(), self.office_end)
         day = self.next_workday(now.date())
         return "next_workday", self._at(day, min(dt.time(12), self.office_end))
+
+
+class PublishedSchedule:
+    """The published holiday schedule (holidays and 调休 working days) that admins enter in the
+    console, kept in the database (``calendar_days``) so every process sees it. Read through a
+    cache of ``ttl`` seconds; a change made in this process is seen at once."""
+
+    def __init__(self, sessions, ttl: float = 30.0):
+        self.sessions = sessions
+        self.ttl = ttl
+        self._lock = threading.Lock()
+        self._days: dict = {}
+        self._read_at = -1e9
+
+    def __call__(self) -> dict:
+        if time.monotonic() - self._read_at > self.ttl:
+            from sqlalchemy import select
+
+            from ..models_booking import CalendarDay
+            with self.sessions() as s:
+                days = {r.day: r.workday for r in s.scalars(select(CalendarDay))}
+            with self._lock:
+                self._days, self._read_at = days, time.monotonic()
+        return self._days
+
+    def entries(self, year: int | None = None) -> list[dict]:
+        from sqlalchemy import select
+
+        from ..models_booking import CalendarDay
+        with self.sessions() as s:
+            rows = s.scalars(select(CalendarDay).order_by(CalendarDay.day)).all()
+        return [{"day": r.day.isoformat(), "workday": r.workday, "note": r.note}
+                for r in rows if year is None or r.day.year == year]
+
+    def save(self, entries: list, *, user_id: int | None = None,
+             remove: list | None = None) -> int:
+        """Store ``[{"day": "YYYY-MM-DD", "workday": bool, "note"?}]`` and drop the days in
+        ``remove``; all or nothing. ValueError names the first bad entry."""
+        from ..db import session_scope
+        from ..models_booking import CalendarDay
+
+        clean = []
+        for i, e in enumerate(entries or [], 1):
+            try:
+                day = dt.date.fromisoformat(str(e["day"]))
+                if not isinstance(e["workday"], bool):
+                    raise ValueError
+                note = str(e.get("note") or "")[:80]
+            except (KeyError, TypeError, ValueError):
+                raise ValueError(i) from None
+            clean.append((day, e["workday"], note))
+        gone = []
+        for i, d in enumerate(remove or [], 1):
+            try:
+                gone.append(dt.date.fromisoformat(str(d)))
+            except ValueError:
+                raise ValueError(i) from None
+        with session_scope(self.sessions) as s:
+            for day, workday, note in clean:
+                row = s.get(CalendarDay, day) or CalendarDay(day=day)
+                row.workday, row.note, row.updated_by = workday, note, user_id
+                s.add(row)
+            for day in gone:
+                row = s.get(CalendarDay, day)
+                if row is not None:
+                    s.delete(row)
+        self._read_at = -1e9
+        return len(clean)

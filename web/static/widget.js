@@ -21,7 +21,7 @@
     ".lb-large .lb-msg,.lb-large .lb-form textarea,.lb-large .lb-btns button{font-size:22px}" +
     ".lb-head button{background:#fff;color:#9b1c1c;border:0;border-radius:12px;padding:6px 10px;font-size:15px}" +
     ".lb-privacy{background:#fff7ed;padding:8px 12px;font-size:14px;line-height:1.5}.lb-privacy button{margin-left:6px}" +
-    ".lb-typing{padding:4px 12px;color:#52606d;font-size:14px}" +
+    ".lb-typing{padding:4px 12px;color:#52606d;font-size:14px}.lb-link{display:inline-block;margin-top:6px;color:#9b1c1c;font-weight:bold}" +
     "@media (max-width:480px){.lb-panel{max-width:none;max-height:none;height:100%;top:0}}";
   css += ".lb-mediator{background:#dcfce7}.lb-who{display:block;font-size:12px;color:#166534;margin-bottom:2px}" +
     ".lb-status{background:#ecfdf5;border-bottom:1px solid #a7f3d0;padding:8px 12px;font-size:14px;line-height:1.5;display:flex;gap:8px;align-items:center;justify-content:space-between;flex-wrap:wrap}" +
@@ -84,6 +84,15 @@
       a.className = "lb-report"; a.textContent = "查看完整的法律分析和意见指南";
       div.appendChild(document.createElement("br")); div.appendChild(a);
     }
+    (m.links || []).forEach(function (l) {  // the mediator board, a booking's manage page
+      var a = document.createElement("a");
+      var url = base + l.url;
+      // the board links the booking to this consultation: the conversation travels in the
+      // fragment, which is never sent to a server
+      if (l.url.indexOf("/mediators") === 0 && state) url += "#c=" + encodeURIComponent(state.id) + "&t=" + encodeURIComponent(state.token);
+      a.href = url; a.target = "_blank"; a.rel = "noopener"; a.className = "lb-link"; a.textContent = l.title;
+      div.appendChild(document.createElement("br")); div.appendChild(a);
+    });
     if (m.buttons && m.buttons.length) {
       var box = document.createElement("div");
       box.className = "lb-btns";

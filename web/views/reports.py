@@ -26,7 +26,8 @@ def _load(token: str):
 def report(token: str):
     c, case = _load(token)
     html = render_html(c.analysis, case, current_app.extensions["knowledge"].statutes,
-                       pdf_url=url_for("reports.report_pdf", token=token))
+                       pdf_url=url_for("reports.report_pdf", token=token),
+                       board_url=url_for("mediators.board_page", prefer=case.domain))
     resp = Response(html, mimetype="text/html")
     resp.headers["X-Robots-Tag"] = "noindex"
     resp.headers["Cache-Control"] = "private, no-store"
