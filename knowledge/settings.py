@@ -96,6 +96,13 @@ SETTINGS = (
             "(WeChat gives up after 5 s)."),
     Setting("WECHAT_MAX_SKEW", "300", "Seconds a signed WeChat push may be old (or ahead); older "
             "ones are refused as replays."),
+    Setting("BIND_MINUTES", "10", "Minutes a code shown in the web chat (在微信继续) "
+            "stays valid for sending '绑定 123456' to the 公众号; each code works once."),
+    Setting("BIND_MAX_FAILURES", "5", "Wrong codes one WeChat follower may send within an hour "
+            "before binding is refused to them for the rest of it."),
+    Setting("BIND_GLOBAL_MAX_FAILURES", "60", "Wrong codes all followers together may send "
+            "within an hour before binding pauses for everyone (stops guessing from many "
+            "accounts)."),
     Setting("PUBLIC_URL", "", "Public base URL of the web app (https://...), used for report "
             "links sent over WeChat; empty: the host WeChat called."),
 )

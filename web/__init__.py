@@ -16,7 +16,7 @@ from .db import make_engine, make_sessionmaker, migrate
 from .security import init_security
 from .services.console import build_console
 from .services.conversations import ChatService
-from .services.wechat_setup import build_wechat
+from .services.wechat_setup import build_binding, build_wechat
 from .views import chat, console, health, pages, reports, wechat
 
 
@@ -55,7 +55,12 @@ def create_app(config: dict | None = None) -> Flask:
         rate_per_minute=int(settings.get("RATE_LIMIT", overrides)), desk=desk)
     app.extensions["index_dir"] = settings.index_dir(overrides)
     # the 公众号 (README, "WeChat"); None until its settings are given: /wechat answers 404
-    app.extensions["wechat"] = build_wechat(sessions, app.extensions["chat"], knowledge, overrides)
+    wechat_service = build_wechat(sessions, app.extensions["chat"], knowledge, overrides,
+                                  binding=build_binding(sessions, knowledge, overrides,
+                                                        app.config["SECRET_KEY"]))
+    app.extensions["wechat"] = wechat_service
+    # "在微信继续": a web conversation's short code, only while the 公众号 is connected
+    app.extensions["binding"] = wechat_service.binding if wechat_service else None
 
     install_log_masking()
     init_security(app, overrides, errors)
