@@ -43,7 +43,7 @@ def code_for(client, conv, headers) -> dict:
 
 def test_a_web_case_continues_on_wechat_with_its_analysis_and_report(wx, standin):
     app, client, rasa = wx
-    assert client.get("/api/widget").get_json() == {"wechat": True}
+    assert client.get("/api/widget").get_json() == {"wechat": True, "max_chars": 2000}
     conv, headers = web_conversation(client)
     analysis = example("unlawful_dismissal")
     rasa.reply = [{"text": "分析结果：公司应当支付赔偿金。", "buttons": [
@@ -178,7 +178,7 @@ def test_without_wechat_there_is_no_code(tmp_path, index_dir):
                       "DATABASE_URL": f"sqlite:///{tmp_path / 'plain.db'}",
                       "RASA_URL": f"http://127.0.0.1:{free_port()}"})
     client = app.test_client()
-    assert client.get("/api/widget").get_json() == {"wechat": False}
+    assert client.get("/api/widget").get_json() == {"wechat": False, "max_chars": 2000}
     conv, headers = web_conversation(client)
     r = client.post(f"/api/conversations/{conv}/wechat-code", headers=headers, json={})
     assert r.status_code == 404 and r.get_json()["error"] == "wechat_off"

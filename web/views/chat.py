@@ -94,8 +94,10 @@ def rate_the_help(conv_id: str):
 # -- one case across channels (web/services/binding.py) ------------------------------------------
 @bp.get("/widget")
 def widget_options():
-    """What the widget may offer: ``{"wechat": bool}`` (在微信继续 while the 公众号 is connected)."""
-    return jsonify({"wechat": current_app.extensions.get("binding") is not None})
+    """What the widget may offer: ``{"wechat": bool, "max_chars": int}`` (在微信继续 while the
+    公众号 is connected; the longest message, for announcing a cut paste)."""
+    return jsonify({"wechat": current_app.extensions.get("binding") is not None,
+                    "max_chars": _service().max_chars})
 
 
 @bp.post("/conversations/<conv_id>/wechat-code")
