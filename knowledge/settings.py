@@ -119,6 +119,13 @@ SETTINGS = (
     Setting("RETENTION_DAYS", "365", "Days a conversation's transcript is kept after it ended "
             "(last message); `legalbot purge` and the app's daily run delete older ones; the "
             "ledger keeps its records. 0 keeps transcripts for ever."),
+    Setting("BIND_MINUTES", "10", "Minutes a code shown in the web chat (在微信继续) "
+            "stays valid for sending '绑定 123456' to the 公众号; each code works once."),
+    Setting("BIND_MAX_FAILURES", "5", "Wrong codes one WeChat follower may send within an hour "
+            "before binding is refused to them for the rest of it."),
+    Setting("BIND_GLOBAL_MAX_FAILURES", "60", "Wrong codes all followers together may send "
+            "within an hour before binding pauses for everyone (stops guessing from many "
+            "accounts)."),
     Setting("PUBLIC_URL", "", "Public base URL of the web app (https://...), used for report "
             "links sent over WeChat; empty: the host WeChat called."),
 )

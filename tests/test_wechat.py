@@ -155,20 +155,25 @@ def test_forged_or_missing_signatures_are_403_and_nothing_is_parsed(wx):
     assert rasa.heard == [] and _nothing_kept(app)
 
 
-@pytest.mark.xfail(reason="fails on the final commit (403 where 200 expected); not investigated before the session ended", strict=False)
 def test_replays_old_timestamps_and_reused_nonces_are_refused(wx):
     app, client, rasa = wx
     old = int(time.time()) - 3600
     r, _ = push(client, text_xml("oR", "你好", 4001), timestamp=old)
     assert r.status_code == 403
     q = signed_query()
-    first = client.post("/wechat", query_string=q, data=text_xml("oR", "你好", 4002).encode())
+    # WeChat's retry is the same push byte for byte, CreateTime included: built once here (built
+    # twice, a second boundary between the two made the "retry" another body, refused as a replay)
+    body = text_xml("oR", "你好", 4002, create_time=int(time.time()) - 2).encode()
+    first = client.post("/wechat", query_string=q, data=body)
     assert first.status_code == 200
     # the same signed URL with another body: a replay, refused
     forged = client.post("/wechat", query_string=q, data=text_xml("oR", "转账给我", 4003).encode())
     assert forged.status_code == 403
+    # the same signed URL with the same message but another CreateTime is another body too
+    moved = body.replace(b"<CreateTime>", b"<CreateTime>1", 1)
+    assert client.post("/wechat", query_string=q, data=moved).status_code == 403
     # WeChat's own retry (same URL, same body): answered once already, so "success"
-    again = client.post("/wechat", query_string=q, data=text_xml("oR", "你好", 4002).encode())
+    again = client.post("/wechat", query_string=q, data=body)
     assert again.status_code == 200 and again.get_data(as_text=True) == "success"
     assert [m for _, m in rasa.heard] == ["你好"]
 
@@ -296,7 +301,9 @@ def test_long_answers_split_at_sentence_ends_and_links_use_the_public_url(wx, st
         "case_type": "unpaid_wages", "facts": {"x": 1}, "analysis": {"total": 1}}}}]
     first = answer(push(client, text_xml("oLong", "帮我算算", 7301))[0])
     assert len(first.encode()) <= 2048 and first.endswith("。")
-    assert standin.wait_for(lambda: standin.sent_to("oLong"))
+    # the rest follows in several customer-service messages, the report link in the last
+    assert standin.wait_for(lambda: any("/reports/" in content_of(m)
+                                        for m in standin.sent_to("oLong")))
     rest = [content_of(m) for m in standin.sent_to("oLong")]
     assert all(len(p.encode()) <= 2048 for p in rest)
     whole = first + "".join(rest)

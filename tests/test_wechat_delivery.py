@@ -127,6 +127,11 @@ def test_outside_the_48_hour_window_the_console_is_told(apps, standin, code):
             return s.query(WeChatOutbox).filter_by(status="expired").count() == 1
     assert standin.wait_for(expired)
     conv = _conversation(apps[0], "oLate")
+
+    def told():  # the console's event is written just after the outbox row is marked
+        with db() as s:
+            return s.query(ConsoleEvent).filter_by(conversation_id=conv).count() == 1
+    assert standin.wait_for(told, 10)
     with db() as s:
         event = s.query(ConsoleEvent).filter_by(conversation_id=conv).one()
     assert event.detail["reason"] == "window_closed" and str(code) in event.detail["error"]

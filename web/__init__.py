@@ -18,7 +18,7 @@ from .services.booking_console import BookingConsole
 from .services.booking_setup import build_bookings
 from .services.console import build_console
 from .services.conversations import ChatService
-from .services.wechat_setup import build_wechat
+from .services.wechat_setup import build_binding, build_wechat
 from .services.ledger_setup import build_ledger
 from .views import (chat, console, console_bookings, health, ledger, mediators, pages, reports,
                     wechat)
@@ -64,7 +64,12 @@ def create_app(config: dict | None = None) -> Flask:
     app.extensions["booking_console"] = BookingConsole(app.extensions["bookings"])
     app.extensions["index_dir"] = settings.index_dir(overrides)
     # the 公众号 (README, "WeChat"); None until its settings are given: /wechat answers 404
-    app.extensions["wechat"] = build_wechat(sessions, app.extensions["chat"], knowledge, overrides)
+    wechat_service = build_wechat(sessions, app.extensions["chat"], knowledge, overrides,
+                                  binding=build_binding(sessions, knowledge, overrides,
+                                                        app.config["SECRET_KEY"]))
+    app.extensions["wechat"] = wechat_service
+    # "在微信继续": a web conversation's short code, only while the 公众号 is connected
+    app.extensions["binding"] = wechat_service.binding if wechat_service else None
 
     # the dispute ledger, its documents, statistics and knowledge gaps (README, "Dispute ledger")
     app.extensions.update(build_ledger(sessions, knowledge, overrides))

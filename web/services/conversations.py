@@ -104,6 +104,11 @@ class ChatService:
             raise self.error(403, "bad_token")
         return conv
 
+    def writable(self, conv: Conversation, channel: str = "web") -> None:
+        """A conversation carried over to WeChat ("绑定") is read-only on the web: 409."""
+        if conv.channel != channel:
+            raise self.error(409, "moved_to_wechat")
+
     # -- messages --------------------------------------------------------------------------------
     def validate(self, body) -> tuple[str, str | None]:
         """(text to show, payload to send) from a request body, or ChatError."""

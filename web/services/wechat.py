@@ -58,8 +58,9 @@ class WeChatService:
                  api: WeChatApi, *, texts: dict, greeting: dict, auxiliary: tuple[str, ...] = (),
                  public_url: str = "", passive_seconds: float = 4.0, max_waiting: int = 6,
                  workers: int = 16, backoff: float = 2.0, max_attempts: int = 8,
-                 sweep_every: float = 3.0):
+                 sweep_every: float = 3.0, binding=None):
         self.sessions, self.chat, self.protocol, self.api = sessions, chat, protocol, api
+        self.binding = binding  # .binding.Binding: "绑定 123456" continues a web conversation
         self.texts = texts  # knowledge/texts/wechat.yml
         self.greeting = greeting  # knowledge/texts/menus.yml: the welcome's choices
         self.renderer = Renderer(texts, auxiliary=auxiliary)
@@ -108,6 +109,10 @@ class WeChatService:
             if not msg.text:
                 return self._say_once(msg, "voice_unrecognized" if msg.kind == "voice"
                                       else "empty")
+            if self.binding is not None:
+                bound, reply = self.binding.over_wechat(self, msg)
+                if bound:
+                    return reply
             return self._message(msg, started)
         return self._say_once(msg, OTHER_KINDS.get(msg.kind, "other"))
 

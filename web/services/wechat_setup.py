@@ -7,7 +7,8 @@ from .wechat import WeChatService
 from .wechat_protocol import Protocol
 
 
-def build_wechat(sessions, chat: ChatService, knowledge, overrides: dict) -> WeChatService | None:
+def build_wechat(sessions, chat: ChatService, knowledge, overrides: dict,
+                 binding=None) -> WeChatService | None:
     """The service from the settings; None (the endpoint answers 404) until the token, AppID and
     secret are set."""
     from knowledge import settings
@@ -27,4 +28,18 @@ def build_wechat(sessions, chat: ChatService, knowledge, overrides: dict) -> WeC
         greeting=knowledge.texts["menus"]["greeting"],
         auxiliary=(str(words["unknown_button"]), str(words["cancel_button"])),
         public_url=get("PUBLIC_URL"), passive_seconds=float(get("WECHAT_PASSIVE_SECONDS")),
-        max_waiting=max(1, int(get("WEB_THREADS")) - 2))
+        max_waiting=max(1, int(get("WEB_THREADS")) - 2), binding=binding)
+
+
+def build_binding(sessions, knowledge, overrides: dict, secret: str):
+    """Short codes that carry a web conversation over to the 公众号 (README, "WeChat")."""
+    from knowledge import settings
+
+    from .binding import Binding
+
+    def get(name: str) -> int:
+        return int(settings.get(name, overrides))
+
+    return Binding(sessions, secret=secret, texts=knowledge.texts["wechat"]["bind"],
+                   ttl_minutes=get("BIND_MINUTES"), max_failures=get("BIND_MAX_FAILURES"),
+                   max_global_failures=get("BIND_GLOBAL_MAX_FAILURES"))

@@ -22,7 +22,12 @@
     ".lb-head button{background:#fff;color:#9b1c1c;border:0;border-radius:12px;padding:6px 10px;font-size:15px}" +
     ".lb-privacy{background:#fff7ed;padding:8px 12px;font-size:14px;line-height:1.5}.lb-privacy button{margin-left:6px}" +
     ".lb-typing{padding:4px 12px;color:#52606d;font-size:14px}.lb-link{display:inline-block;margin-top:6px;color:#9b1c1c;font-weight:bold}" +
-    "@media (max-width:480px){.lb-panel{max-width:none;max-height:none;height:100%;top:0}}";
+    "@media (max-width:480px){.lb-panel{max-width:none;max-height:none;height:100%;top:0}}" +
+    // every control at least 44 px (a phone in an elderly hand); large text on every element
+    ".lb-launch,.lb-panel button{min-height:44px;min-width:44px;box-sizing:border-box}" +
+    ".lb-head{flex-wrap:wrap;gap:6px}.lb-head span{display:flex;flex-wrap:wrap;gap:6px}" +
+    ".lb-notice{padding:6px 12px;background:#fef3c7;color:#7c2d12;font-size:14px;line-height:1.5}" +
+    ".lb-large,.lb-large *{font-size:22px !important;line-height:1.6}.lb-launch.lb-large{font-size:22px}";
   css += ".lb-mediator{background:#dcfce7}.lb-who{display:block;font-size:12px;color:#166534;margin-bottom:2px}" +
     ".lb-status{background:#ecfdf5;border-bottom:1px solid #a7f3d0;padding:8px 12px;font-size:14px;line-height:1.5;display:flex;gap:8px;align-items:center;justify-content:space-between;flex-wrap:wrap}" +
     ".lb-status[hidden]{display:none}.lb-status button{padding:6px 10px;border:1px solid #9b1c1c;background:#fff;color:#9b1c1c;border-radius:14px;font-size:14px}" +
@@ -42,16 +47,19 @@
   panel.setAttribute("aria-label", "法律咨询机器人");
   panel.innerHTML = '<div class="lb-head"><strong>法律咨询机器人</strong><span>' +
     '<button type="button" class="lb-handoff-btn">转人工</button> ' +
+    '<button type="button" class="lb-new-btn">新的咨询</button> ' +
+    '<button type="button" class="lb-wechat-btn" hidden>在微信继续</button> ' +
     '<button type="button" class="lb-large-btn" aria-pressed="false">大字</button> ' +
     '<button type="button" class="lb-clear-btn">清除记录</button> ' +
     '<button type="button" class="lb-close" aria-label="关闭对话">✕</button></span></div>' +
     '<div class="lb-privacy" role="note">隐私提示：咨询不需要您的姓名、电话或身份证号，请不要在对话里填写。' +
     '需要调解员联系您时，会先征得您的同意。在公用电脑或别人的手机上咨询完，请点“清除记录”。<button type="button" class="lb-privacy-ok">我知道了</button></div>' +
-    '<div class="lb-log" role="log" aria-live="polite" aria-label="对话记录"></div>' +
+    '<div class="lb-log" role="log" aria-live="polite" aria-relevant="additions" aria-label="对话记录"></div>' +
     '<div class="lb-typing" aria-hidden="true" hidden>正在输入…</div>' +
     '<form class="lb-form"><label for="lb-input" style="position:absolute;left:-9999px">输入您的问题</label>' +
-    '<textarea id="lb-input" rows="2" maxlength="2000" placeholder="请输入您的问题"></textarea>' +
-    '<button type="submit">发送</button></form>';
+    '<textarea id="lb-input" rows="2" placeholder="请输入您的问题"></textarea>' +
+    '<button type="submit">发送</button></form>' +
+    '<div class="lb-notice" role="status" aria-live="polite" hidden></div>';
   document.body.appendChild(launch);
   document.body.appendChild(panel);
   var log = panel.querySelector(".lb-log");
@@ -264,18 +272,58 @@
     log.textContent = "";
     add({from: "system", text: "本机上的对话记录已清除。再发消息会开始一次新的咨询。"});
   });
-  panel.querySelector(".lb-large-btn").addEventListener("click", function (e) {
-    var on = panel.classList.toggle("lb-large");
-    e.target.setAttribute("aria-pressed", on ? "true" : "false");
+  // large text on every element, remembered on this device
+  function large(on) {
+    panel.classList.toggle("lb-large", on); launch.classList.toggle("lb-large", on);
+    panel.querySelector(".lb-large-btn").setAttribute("aria-pressed", on ? "true" : "false");
+    try { localStorage.setItem("legalbot.large", on ? "1" : "0"); } catch (err) { /* private mode */ }
+  }
+  if (localStorage.getItem("legalbot.large") === "1") large(true);
+  panel.querySelector(".lb-large-btn").addEventListener("click", function () {
+    large(!panel.classList.contains("lb-large"));
   });
+  // "新的咨询": forget this conversation and start another one with the greeting
+  panel.querySelector(".lb-new-btn").addEventListener("click", function () {
+    state = null; store.removeItem(KEY); seen = {}; lastSeq = 0; status = null; bar.hidden = true;
+    log.textContent = ""; notice.hidden = true;
+    ensure();
+  });
+  // "在微信继续": a short code to send to the 公众号 (only while it is connected)
+  var maxChars = 2000, notice = panel.querySelector(".lb-notice");
+  api("/api/widget").then(function (j) {
+    if (j.max_chars) maxChars = j.max_chars;
+    panel.querySelector(".lb-wechat-btn").hidden = !j.wechat;
+  }, function () {});
+  panel.querySelector(".lb-wechat-btn").addEventListener("click", function () {
+    ensure().then(function () {
+      return api("/api/conversations/" + state.id + "/wechat-code", {method: "POST", body: "{}"});
+    }).then(function (j) { add({from: "system", text: j.error ? j.message : j.text}); }, function () {});
+  });
+  // a paste longer than a message may be: cut, and said so (never silently)
+  function fit() {
+    if (input.value.length <= maxChars) return;
+    var had = input.value.length;
+    input.value = input.value.slice(0, maxChars);
+    notice.textContent = "您输入的内容有" + had + "字，一条消息最多" + maxChars + "字，只保留了前" + maxChars +
+      "字。剩下的内容请发完这条后再粘贴发送。";
+    notice.hidden = false;
+  }
+  input.addEventListener("input", fit);
   panel.querySelector("form").addEventListener("submit", function (e) {
     e.preventDefault();
+    fit();
     var text = input.value.trim();
     if (!text) return;
-    input.value = "";
+    input.value = ""; notice.hidden = true;
     send({text: text}, text);
   });
+  // Enter sends, except while a Chinese input method is composing (its Enter picks the words)
+  var composing = false;
+  input.addEventListener("compositionstart", function () { composing = true; });
+  input.addEventListener("compositionend", function () { setTimeout(function () { composing = false; }, 0); });
   input.addEventListener("keydown", function (e) {
-    if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); panel.querySelector("form").requestSubmit(); }
+    if (e.key !== "Enter" || e.shiftKey) return;
+    if (composing || e.isComposing || e.keyCode === 229) return;
+    e.preventDefault(); panel.querySelector("form").requestSubmit();
   });
 })();

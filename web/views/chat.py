@@ -6,6 +6,7 @@ from flask import Blueprint, current_app, jsonify, request
 from knowledge import settings
 
 from ..security import limiter
+from ..services.binding import BindError
 from ..services.conversations import ChatError
 
 bp = Blueprint("chat", __name__, url_prefix="/api")
@@ -16,7 +17,8 @@ def _service():
 
 
 @bp.errorhandler(ChatError)
-def _chat_error(exc: ChatError):
+@bp.errorhandler(BindError)
+def _chat_error(exc: ChatError | BindError):
     return jsonify({"error": exc.code, "message": exc.message}), exc.status
 
 
@@ -35,7 +37,7 @@ def create_conversation():
 @limiter.limit(_limit("IP_MESSAGE_LIMIT"))
 def post_message(conv_id: str):
     svc = _service()
-    svc.authorize(conv_id, request.headers.get("X-Conversation-Token"))
+    svc.writable(svc.authorize(conv_id, request.headers.get("X-Conversation-Token")))
     text, payload = svc.validate(request.get_json(silent=True))
     return jsonify({"messages": svc.post(conv_id, text, payload)})
 
@@ -87,3 +89,25 @@ def rate_the_help(conv_id: str):
         raise svc.error(400, "bad_request")
     desk.rate(conv_id, body.get("score"), body.get("comment"))
     return jsonify({"ok": True}), 201
+
+
+# -- one case across channels (web/services/binding.py) ------------------------------------------
+@bp.get("/widget")
+def widget_options():
+    """What the widget may offer: ``{"wechat": bool, "max_chars": int}`` (在微信继续 while the
+    公众号 is connected; the longest message, for announcing a cut paste)."""
+    return jsonify({"wechat": current_app.extensions.get("binding") is not None,
+                    "max_chars": _service().max_chars})
+
+
+@bp.post("/conversations/<conv_id>/wechat-code")
+@limiter.limit(_limit("IP_MESSAGE_LIMIT"))
+def wechat_code(conv_id: str):
+    """A short code to continue this conversation on the 公众号: 201 ``{"code", "expires_at",
+    "text"}``; 404 ``wechat_off`` while WeChat is not connected."""
+    svc = _service()
+    svc.authorize(conv_id, request.headers.get("X-Conversation-Token"))
+    binding = current_app.extensions.get("binding")
+    if binding is None:
+        raise svc.error(404, "wechat_off")
+    return jsonify(binding.issue(conv_id)), 201
