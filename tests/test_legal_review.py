@@ -2,6 +2,7 @@
 if the imprecise wording or the wrong basis comes back."""
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -104,3 +105,17 @@ def test_the_corrected_answers_keep_the_knowledge_rules(faqs, store):
             errors = [p.message for p in check_citation(store, ref, "x.yml", 1, claim=e.answer)
                       if p.severity == "error"]
             assert not errors, (fid, c.law, c.article, errors)
+
+
+# -- inheritance: no "3 years from death" -----------------------------------------------------------
+def test_inheritance_computes_no_deadline_from_the_death(knowledge):
+    from knowledge.analysis.engine import analyze
+    facts = {"death_date": "2024-05-10", "has_will": False, "spouse_alive": True,
+             "children_count": 2, "parents_alive_count": 0}
+    case = knowledge.case_types["inheritance"]
+    r = analyze(case, facts, today=dt.date(2026, 12, 5))
+    assert r.deadlines == []
+    rule = next(x for x in r.findings if x["id"] == "limitation")
+    assert "不是从去世那天算" in rule["text"] and "二十年" in rule["text"]
+    assert not case.deadlines
+    assert not any("去世之日起算三年" in (u.get("text") or "") for u in case.uncertainties)
