@@ -222,9 +222,30 @@ def _add_arbitration(out: Computed, deadline, ctx: Context) -> None:
     out.derived["arbitration_days_left"] = _days_left(deadline, ctx)
 
 
+def dismissal_outcome(termination: str | None, protected_status: str | None) -> str:
+    """Which amount a dismissal is owed: ``damages`` (违法解除, 劳动合同法第48、87条),
+    ``compensation`` (第46条), ``misconduct`` (第39条: none if the employer proves it; damages
+    otherwise) or ``none``. Protected workers (第42条) cannot be dismissed on the 第40、41条 grounds
+    nor let go at the contract's end (第45条), except that the end of a contract of a worker
+    disabled at work follows the work-injury rules (第45条 second sentence)."""
+    protected = protected_status not in (None, "none")
+    if termination == "unlawful":
+        return "damages"
+    if termination == "misconduct":
+        return "misconduct"
+    if termination == "lawful" and protected:
+        return "damages"
+    if termination == "expiry" and protected and protected_status != "work_injury":
+        return "damages"
+    if termination in ("lawful", "expiry", "agreement"):
+        return "compensation"
+    return "none"
+
+
 @computes("unlawful_dismissal")
 def unlawful_dismissal(f: dict, ctx: Context) -> Computed:
     out = Computed()
+    out.derived["outcome"] = dismissal_outcome(f.get("termination"), f.get("protected_status"))
     if not {"monthly_wage", "start_date", "end_date"} <= set(f):
         return out
     if f["end_date"] < f["start_date"]:
@@ -234,9 +255,11 @@ def unlawful_dismissal(f: dict, ctx: Context) -> Computed:
     out.amounts.append(unlawful_termination_damages(f["monthly_wage"], f["start_date"],
                                                     f["end_date"], avg))
     out.derived["service_months"] = compensation_months(f["start_date"], f["end_date"])
-    chosen = "unlawful_termination_damages" if f.get("termination") == "unlawful" \
-        else "economic_compensation"
-    out.derived["total"] = next(a.amount for a in out.amounts if a.item == chosen)
+    out.derived["service_years"] = months_and_days(f["start_date"], f["end_date"])[0] // 12
+    chosen = {"damages": "unlawful_termination_damages",
+              "compensation": "economic_compensation"}.get(out.derived["outcome"])
+    if chosen:
+        out.derived["total"] = next(a.amount for a in out.amounts if a.item == chosen)
     out.deadlines.append(dl.labor_arbitration(f["end_date"]))
     return out
 
