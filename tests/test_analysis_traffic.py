@@ -126,10 +126,10 @@ def test_age_65_and_80_by_hand():
 def test_death_with_funeral_uninsured_vehicle():
     facts = {"injury": "death", "victim_age": 70, "accident_date": "2023-06-01",
              "region": "样例省", "liability": "full", "victim_role": "motor",
-             "compulsory_insured": False}
+             "compulsory_insured": False, "standard_year": 2022}
     result = run("traffic_injury", facts)
     items = amounts(result)
-    death = 40000 * (20 - (70 - 60))          # 2022 figure (year before the accident), 10 years
+    death = 40000 * (20 - (70 - 60))          # the 2022 figure asked for, 10 years
     funeral = 60000 / 12 * 6                  # six months of the average wage
     mental_low = 50000                        # practice range for a death, low end
     assert items["death_compensation"]["amount"] == death == 400000
@@ -149,18 +149,24 @@ def test_death_with_funeral_uninsured_vehicle():
 def test_standard_year_default_and_explicit():
     base = {"injury": "death", "victim_age": 40, "region": "样例省",
             "liability": "full", "victim_role": "pedestrian"}
-    # accident in 2024 -> asks for 2023, which has a figure
-    r2024 = run("traffic_injury", {**base, "accident_date": "2024-06-01"})
-    assert amounts(r2024)["death_compensation"]["amount"] == 42000 * 20
-    # accident in 2026 -> asks for 2025, falls back to 2023 and says so
-    r2026 = run("traffic_injury", {**base, "accident_date": "2026-01-05"})
-    formula = amounts(r2026)["death_compensation"]["formula"]
-    assert amounts(r2026)["death_compensation"]["amount"] == 42000 * 20
-    assert "2025 年没有这项数字" in formula and "2023 年" in formula
-    # an explicit year wins
+    # 人身损害赔偿解释第22条: the year before the end of the first-instance debate. Today is
+    # 2026-11-22, so by default 2025 is due, whatever the accident's year; 样例省 has 2023 at most.
+    for accident in ("2024-06-01", "2026-01-05"):
+        r = run("traffic_injury", {**base, "accident_date": accident})
+        assert r.facts.get("standard_year") is None
+        assert amounts(r)["death_compensation"]["amount"] == 42000 * 20
+        formula = amounts(r)["death_compensation"]["formula"]
+        assert "2025 年的这项数字本系统还没有核实" in formula and "2023 年" in formula
+        why = r.uncertainties[0]
+        assert "一审法庭辩论终结时上一统计年度" in why and "第22条" in why
+        assert "按今年（2026 年）结束一审辩论估算，应当用 2025 年的数字" in why
+        assert "样例省 2023 年的数字" in why and "先用已核实的最近一年 2023 年" in why
+    # an explicit year wins and is said to be the resident's
     r_2022 = run("traffic_injury", {**base, "accident_date": "2026-01-05", "standard_year": 2022})
     assert amounts(r_2022)["death_compensation"]["amount"] == 40000 * 20
     assert [s["year"] for s in r_2022.standards_used if s["name"].startswith("urban")] == [2022]
+    assert "按您填的统计年份，用 2022 年的数字" in r_2022.uncertainties[0]
+    assert "还没有核实" not in r_2022.uncertainties[0]
 
 
 def test_hospital_food_subsidy_and_dependants():

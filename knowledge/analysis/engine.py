@@ -245,7 +245,9 @@ def analyze(case: CaseType, raw_facts: dict, *, region: str = "河南",
                 seen.add(key)
                 citations.append(c)
     standards_used = [{"region": s.region, "year": s.year, "name": s.name, "value": s.value,
-                       "source": s.source} for s in ctx.standards_used]
+                       "source": s.source,
+                       "published": s.published.isoformat() if s.published else None}
+                      for s in ctx.standards_used]
     escalate = bool(case.escalate_when and expr.evaluate(case.escalate_when, env)) or bool(missing)
     return Analysis(case=case, facts=facts, findings=findings, amounts=amounts, total=total,
                     deadlines=deadlines, next_steps=next_steps, documents=list(case.documents),

@@ -31,6 +31,15 @@ CAPPED_MAX_YEARS = 12
 # 工伤保险条例 第35–37条: one-off disability subsidy, months of the worker's own wage by grade
 # (checked against the 2010 text: 27/25/23/21, 18/16, 13/11/9/7).
 DISABILITY_SUBSIDY_MONTHS = {1: 27, 2: 25, 3: 23, 4: 21, 5: 18, 6: 16, 7: 13, 8: 11, 9: 9, 10: 7}
+#: 河南省工伤保险条例第27条 (2007): months of the 统筹地区 average monthly wage of the year before
+#: the employment ends, by grade: 一次性工伤医疗补助金 (+30% for an occupational disease) and
+#: 一次性伤残就业补助金 (full from five years before the normal retirement age; 20% less for each
+#: year short of five; 10% in the last year). Whether a newer provincial rule replaced these
+#: figures was not verified: the case type says so and refers to the social insurance office.
+HENAN_MEDICAL_SUBSIDY_MONTHS = {5: 16, 6: 14, 7: 12, 8: 10, 9: 8, 10: 6}
+HENAN_EMPLOYMENT_SUBSIDY_MONTHS = {5: 56, 6: 46, 7: 36, 8: 26, 9: 16, 10: 6}
+HENAN_DISEASE_EXTRA = Decimal("1.3")
+
 #: 工伤保险条例第64条: the own wage counts at least 60% and at most 300% of the local average.
 OWN_WAGE_FLOOR, OWN_WAGE_CEILING = Decimal("0.6"), Decimal("3")
 
@@ -210,6 +219,53 @@ def one_off_disability_subsidy(monthly_wage: float, grade: int,
                  "grade": grade, "local_avg_monthly_wage": local_avg_monthly_wage})
 
 
+def employment_subsidy_percent(years_to_retirement) -> int:
+    """河南省工伤保险条例第27条: 100% five years or more before retirement; 20 points less for each
+    full year short of five (4 -> 80, 3 -> 60, 2 -> 40, 1 -> 20); under one year 10."""
+    years = _number(years_to_retirement, "years_to_retirement", label="距退休年数")
+    if years >= 5:
+        return 100
+    if years < 1:
+        return 10
+    return 20 * int(years)
+
+
+def henan_one_off_subsidies(grade: int, avg_monthly_wage, *, occupational_disease: bool = False,
+                            years_to_retirement=None) -> list[Breakdown]:
+    """一次性工伤医疗补助金 and 一次性伤残就业补助金 for a grade 5-10 worker whose employment ends
+    (工伤保险条例第36、37条; standards of 河南省工伤保险条例第27条), on the 统筹地区 average monthly
+    wage of the year before the employment ends."""
+    if grade not in HENAN_MEDICAL_SUBSIDY_MONTHS:
+        raise invalid("grade_five_to_ten", "disability_grade")
+    base = _money(avg_monthly_wage, "local_avg_monthly_wage", positive=True)
+    unit = say("formulas.henan_subsidies.base")
+    months = HENAN_MEDICAL_SUBSIDY_MONTHS[grade]
+    medical = base * months
+    formula = f"{_y(base)} {unit} × {months} 个月（{grade}级）"
+    if occupational_disease:
+        medical *= HENAN_DISEASE_EXTRA
+        formula += f" × 130%（{say('formulas.henan_subsidies.occupational_disease')}）"
+    first = Breakdown("one_off_medical_subsidy", _money_float(medical),
+                      f"{formula} = {_y(medical)} 元",
+                      {"base": float(base), "months": months, "grade": grade,
+                       "occupational_disease": occupational_disease})
+    months = HENAN_EMPLOYMENT_SUBSIDY_MONTHS[grade]
+    employment = base * months
+    formula = f"{_y(base)} {unit} × {months} 个月（{grade}级）"
+    percent = 100
+    if years_to_retirement is not None:
+        percent = employment_subsidy_percent(years_to_retirement)
+        if percent < 100:
+            employment = employment * percent / 100
+            formula += (f" × {percent}%（"
+                        f"{say('formulas.henan_subsidies.retirement', percent=percent)}）")
+    second = Breakdown("one_off_employment_subsidy", _money_float(employment),
+                       f"{formula} = {_y(employment)} 元",
+                       {"base": float(base), "months": months, "grade": grade,
+                        "percent": percent})
+    return [first, second]
+
+
 # -- compute functions ---------------------------------------------------------------------------
 def _days_left(deadline, ctx: Context) -> int:
     """Days from today to a deadline's last day; negative once it has passed."""
@@ -222,9 +278,30 @@ def _add_arbitration(out: Computed, deadline, ctx: Context) -> None:
     out.derived["arbitration_days_left"] = _days_left(deadline, ctx)
 
 
+def dismissal_outcome(termination: str | None, protected_status: str | None) -> str:
+    """Which amount a dismissal is owed: ``damages`` (违法解除, 劳动合同法第48、87条),
+    ``compensation`` (第46条), ``misconduct`` (第39条: none if the employer proves it; damages
+    otherwise) or ``none``. Protected workers (第42条) cannot be dismissed on the 第40、41条 grounds
+    nor let go at the contract's end (第45条), except that the end of a contract of a worker
+    disabled at work follows the work-injury rules (第45条 second sentence)."""
+    protected = protected_status not in (None, "none")
+    if termination == "unlawful":
+        return "damages"
+    if termination == "misconduct":
+        return "misconduct"
+    if termination == "lawful" and protected:
+        return "damages"
+    if termination == "expiry" and protected and protected_status != "work_injury":
+        return "damages"
+    if termination in ("lawful", "expiry", "agreement"):
+        return "compensation"
+    return "none"
+
+
 @computes("unlawful_dismissal")
 def unlawful_dismissal(f: dict, ctx: Context) -> Computed:
     out = Computed()
+    out.derived["outcome"] = dismissal_outcome(f.get("termination"), f.get("protected_status"))
     if not {"monthly_wage", "start_date", "end_date"} <= set(f):
         return out
     if f["end_date"] < f["start_date"]:
@@ -234,9 +311,11 @@ def unlawful_dismissal(f: dict, ctx: Context) -> Computed:
     out.amounts.append(unlawful_termination_damages(f["monthly_wage"], f["start_date"],
                                                     f["end_date"], avg))
     out.derived["service_months"] = compensation_months(f["start_date"], f["end_date"])
-    chosen = "unlawful_termination_damages" if f.get("termination") == "unlawful" \
-        else "economic_compensation"
-    out.derived["total"] = next(a.amount for a in out.amounts if a.item == chosen)
+    out.derived["service_years"] = months_and_days(f["start_date"], f["end_date"])[0] // 12
+    chosen = {"damages": "unlawful_termination_damages",
+              "compensation": "economic_compensation"}.get(out.derived["outcome"])
+    if chosen:
+        out.derived["total"] = next(a.amount for a in out.amounts if a.item == chosen)
     out.deadlines.append(dl.labor_arbitration(f["end_date"]))
     return out
 
@@ -296,4 +375,12 @@ def work_injury(f: dict, ctx: Context) -> Computed:
                                        f.get("local_avg_monthly_wage"))
         out.amounts.append(b)
         out.derived["total"] = b.amount
+    grade = f.get("disability_grade")
+    henan = ctx.region == "河南"
+    out.derived["henan_rules"] = henan
+    if henan and grade and int(grade) >= 5 and f.get("local_avg_monthly_wage") is not None:
+        # 河南省工伤保险条例第27条: payable only if the employment ends; not in the total
+        out.amounts += henan_one_off_subsidies(
+            int(grade), f["local_avg_monthly_wage"],
+            occupational_disease=f.get("injury_circumstance") == "occupational_disease")
     return out

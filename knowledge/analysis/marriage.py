@@ -160,9 +160,9 @@ def bride_price(f: dict, ctx: Context) -> Computed:
 
 @computes("inheritance")
 def inheritance(f: dict, ctx: Context) -> Computed:
+    # No deadline is computed from the death: the three years of 民法典第188条 run from when an heir
+    # knew or should have known that the inheritance right was infringed (rule "limitation").
     out = Computed()
-    if f.get("death_date") is not None:
-        _add_deadlines(out, [dl.limitation_period(f["death_date"])])
     counts = [f.get("children_count"), f.get("parents_alive_count"), f.get("spouse_alive")]
     if any(c is None for c in counts):
         return out

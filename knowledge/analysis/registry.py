@@ -25,7 +25,8 @@ class Context:
                region: str | None = None) -> Figure | None:
         """The standards figure for ``region`` (default: the analysis' region), recorded as
         used."""
-        fig = pick(self.standards, self.region if region is None else region, name, year)
+        fig = pick(self.standards, self.region if region is None else region, name, year,
+                   today=self.today)
         if fig and fig not in self.standards_used:
             self.standards_used.append(fig)
         return fig

@@ -60,7 +60,9 @@ def context(analysis: dict, case: CaseType, store) -> dict:
                                                                     c.get("sub", 0)),
                          "status": art.status if art else "未核验",
                          "text": art.text if art else ""})
-    standards = [{**s, "label": figure_label(s["name"], unit=True)}
+    standards = [{**s, "label": figure_label(s["name"], unit=True),
+                  "source": f"{s['source']}，{s['published']}公布" if s.get("published")
+                  else s["source"]}
                  for s in analysis.get("standards_used", [])]
     return {"a": {**analysis, "standards_used": standards}, "facts": facts, "articles": articles,
             "w": texts()["report"], "generated": dt.date.today().isoformat()}

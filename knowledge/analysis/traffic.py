@@ -2,10 +2,13 @@
 hit and run.
 
 Figures (per-capita income, average wage, hospital food allowance) come from the standards
-tables for the region named in the facts, or the analysis' default region, and the year asked for
-(``standard_year``) or else the year before the accident; :func:`knowledge.content.standards.pick` falls
-back to the latest earlier year that has the figure. A figure nobody sourced is unknown: the head
-that needs it is left out and the analysis says which figure is missing. The wording and the
+tables for the region named in the facts, or the analysis' default region. Courts use the
+statistical year before the end of the first-instance debate (人身损害赔偿解释第22条): the year
+asked for (``standard_year``), or by default the year before today's, i.e. the latest figures that
+can be published for a case argued now; :func:`knowledge.content.standards.pick` falls back to the
+latest earlier year that has a verified, published figure. The analysis says once which year it
+used and why. A figure nobody verified is unknown: the head that needs it is left out of the
+amounts and the total, and the analysis names the head, its formula and the missing figure. The wording and the
 citations of each head are in ``knowledge/cases/traffic_*.yml`` and ``hit_and_run.yml``.
 """
 from __future__ import annotations
@@ -59,9 +62,35 @@ def _sourced(b: Breakdown, fig, asked: int) -> Breakdown:
     return dataclasses.replace(b, formula=b.formula + note, figures=figures)
 
 
-def _missing(region: str, name: str, year: int, head: str) -> str:
+def _missing(region: str, name: str, year: int, head: str, item: str) -> str:
     return say("analysis.figure_missing", region=region, year=year, label=figure_label(name),
-               head=head)
+               head=head, formula=say(f"analysis.head_formulas.{item}"))
+
+
+def standard_year_due(f: dict, ctx: Context) -> tuple[int, bool]:
+    """(the statistical year the court will use, whether the resident gave it). By default the
+    debate is taken to end this year, so the year before today's (人身损害赔偿解释第22条)."""
+    given = f.get("standard_year")
+    return (given, True) if given else (ctx.today.year - 1, False)
+
+
+def explain_standard_year(ctx: Context, region: str, due: int, given: bool) -> str:
+    """Which statistical year the analysis used for ``region`` and why, in one paragraph."""
+    parts = [cited("analysis.standard_year") + "。",
+             say("analysis.standard_year_given" if given else "analysis.standard_year_default",
+                 this_year=ctx.today.year, due=due)]
+    used = [fig for fig in ctx.standards_used if fig.region == region]
+    if not used:
+        parts.append(say("analysis.standard_year_none", region=region, due=due))
+        return "".join(parts)
+    year = max(fig.year for fig in used)
+    fig = next(f for f in used if f.year == year)
+    published = fig.published.isoformat() if fig.published else "日期不详"
+    parts.append(say("analysis.standard_year_used", region=region, year=year,
+                     published=published, source=fig.source))
+    if year < due:
+        parts.append(say("analysis.standard_year_older", due=due, year=year))
+    return "".join(parts)
 
 
 def _money_total(heads: list[Breakdown]) -> float:
@@ -92,8 +121,8 @@ def traffic_injury(f: dict, ctx: Context) -> Computed:
     injury_kind = f.get("injury")
     accident = f.get("accident_date")
     region = resolve_region(f.get("region"), ctx)
-    asked = f.get("standard_year") or ((accident or ctx.today).year - 1)
-    out.derived.update(region_used=region, standard_year_asked=asked)
+    asked, given = standard_year_due(f, ctx)
+    out.derived.update(region_used=region, standard_year_asked=asked, standard_year_given=given)
     if accident is not None and accident < INTERPRETATION_2022_IN_FORCE:
         out.uncertainties.append(say("analysis.before_2022_interpretation",
                                      date=INTERPRETATION_2022_IN_FORCE.isoformat()))
@@ -110,7 +139,7 @@ def traffic_injury(f: dict, ctx: Context) -> Computed:
         fig = ctx.figure("hospital_food_subsidy_per_day", asked, region=region)
         if fig is None:
             out.uncertainties.append(_missing(region, "hospital_food_subsidy_per_day", asked,
-                                              "住院伙食补助费"))
+                                              "住院伙食补助费", "hospital_food_subsidy"))
         else:
             heads.append(_sourced(injury.hospital_food_subsidy(fig.value, f["hospital_days"]),
                                   fig, asked))
@@ -130,7 +159,7 @@ def traffic_injury(f: dict, ctx: Context) -> Computed:
         head = "残疾赔偿金" if injury_kind == "disability" else "死亡赔偿金"
         if income is None:
             out.uncertainties.append(_missing(region, "urban_per_capita_disposable_income",
-                                              asked, head))
+                                              asked, head, f"{injury_kind}_compensation"))
         else:
             b = (injury.disability_compensation(income.value, age, grade)
                  if injury_kind == "disability" else injury.death_compensation(income.value, age))
@@ -142,7 +171,8 @@ def traffic_injury(f: dict, ctx: Context) -> Computed:
                                      region=region)
             if consumption is None:
                 out.uncertainties.append(_missing(
-                    region, "urban_per_capita_consumption_expenditure", asked, "被扶养人生活费"))
+                    region, "urban_per_capita_consumption_expenditure", asked, "被扶养人生活费",
+                    "dependants_living_expenses"))
             else:
                 b = injury.dependants_living_expenses(
                     consumption.value, [{"age": a, "supporters": supporters} for a in minor_ages],
@@ -151,12 +181,15 @@ def traffic_injury(f: dict, ctx: Context) -> Computed:
     if injury_kind == "death":
         wage = ctx.figure("avg_annual_wage", asked, region=region)
         if wage is None:
-            out.uncertainties.append(_missing(region, "avg_annual_wage", asked, "丧葬费"))
+            out.uncertainties.append(_missing(region, "avg_annual_wage", asked, "丧葬费",
+                                              "funeral_costs"))
         else:
             heads.append(_sourced(injury.funeral_costs(wage.value), wage, asked))
     if injury_kind is not None and (injury_kind != "disability" or grade is not None):
         heads.append(injury.mental_damages_range(injury_kind, grade))
 
+    if serious or injury_kind == "death" or f.get("hospital_days") is not None:
+        out.uncertainties.insert(0, explain_standard_year(ctx, region, asked, given))
     out.amounts = heads
     if heads:
         out.derived["total"] = _money_total(heads)
