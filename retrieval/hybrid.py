@@ -245,6 +245,22 @@ class HybridRetriever:
                 "alternatives": [], "case_type": None, "topic": None, "ranking": [],
                 "referral": group["id"] if group else None}
 
+    def answer_entry(self, faq_id: str) -> dict:
+        """The answer of the FAQ entry a resident chose among the "您问的是不是" choices (the
+        bot's buttons carry its id): a confident answer in the reply shape of ``ask``, with the
+        entry's own citations. KeyError for an id that is not an FAQ entry of the index."""
+        entry = next((e for e in self.index.entries
+                      if e["kind"] == "faq" and e["id"] == faq_id), None)
+        if entry is None:
+            raise KeyError(faq_id)
+        citations = [cj for cj in (self.citation_json(*key_of(c))
+                                   for c in entry.get("citations", [])) if cj]
+        return {"domain": entry["domain"], "in_scope": True, "confidence": 1.0,
+                "faq_id": entry["id"], "answer": entry["answer"], "citations": citations,
+                "escalate": bool(entry.get("escalate")), "alternatives": [],
+                "case_type": entry.get("case_type"), "topic": entry.get("topic"),
+                "ranking": [entry["id"]]}
+
     def citation_json(self, law: str, article: int, sub: int = 0) -> dict | None:
         art = self.store.get(law, article, sub)
         if art is None:
