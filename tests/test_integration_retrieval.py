@@ -13,8 +13,8 @@ from tests.test_integration import new_conversation, say
 pytestmark = pytest.mark.integration
 
 # vague questions, in residents' words, that touch several entries of one domain
-VAGUE = ("单位的事情想问问", "离婚的事咋弄", "撞车了咋办", "工资的问题", "孩子的事情想咨询一下",
-         "家里老人的房子的事", "出了车祸之后的事情", "我和厂里有点纠纷")
+VAGUE = ("公司让我走人我该怎么办", "工地上受伤了老板不管怎么办", "我和厂里有点纠纷，该怎么办",
+         "出了车祸之后的事情怎么处理", "离婚的事咋弄")
 
 
 @pytest.fixture(scope="module")
