@@ -130,3 +130,35 @@ def test_the_tiers_follow_the_calibrated_probability(retriever):
         r = retriever.ask(q)
         if r["in_scope"]:
             assert (r["faq_id"] is not None) == (r["confidence"] >= threshold)
+
+
+def test_a_chosen_alternative_is_answered_as_that_entry(retriever, store):
+    """What a "您问的是不是" button brings back: exactly that entry, with its own citations."""
+    import pytest
+
+    entry = next(e for e in retriever.index.entries if e["kind"] == "faq" and e.get("citations"))
+    r = retriever.answer_entry(entry["id"])
+    assert r["faq_id"] == entry["id"] and r["answer"] == entry["answer"] and r["in_scope"]
+    assert r["alternatives"] == [] and r["domain"] == entry["domain"]
+    cited = [(c["law"], c["article"]) for c in r["citations"]]
+    assert cited and set(cited) <= {(c["law"], int(c["article"])) for c in entry["citations"]}
+    for c in r["citations"]:
+        assert c["status"] == "未核验" or store.get(c["law"], c["article"], c.get("sub", 0))
+    for bad in ("other.lending", "labor.no_such_entry"):
+        with pytest.raises(KeyError):
+            retriever.answer_entry(bad)
+
+
+def test_alternatives_become_buttons_that_name_the_entry():
+    from bot.actions.render import alternative_buttons
+
+    alts = [{"faq_id": "labor.a", "question": "短问题"},
+            {"faq_id": "labor.b", "question": "很" * 60},
+            {"faq_id": "labor.c", "question": "第三个"}, {"faq_id": "labor.d", "question": "多余"}]
+    buttons = alternative_buttons({"alternatives": alts})
+    assert [json.loads(b["payload"][len("/ask_legal"):])["faq_id"] for b in buttons] == \
+        ["labor.a", "labor.b", "labor.c"]
+    assert all(b["payload"].startswith("/ask_legal{") for b in buttons)
+    assert buttons[0]["title"] == "短问题" and len(buttons[1]["title"]) == 40
+    assert buttons[1]["title"].endswith("…")
+    assert alternative_buttons({"alternatives": [], "faq_id": "labor.a"}) == []
