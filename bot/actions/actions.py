@@ -1,7 +1,6 @@
 """Thin actions: read the tracker, call knowledge/ or retrieval/, utter the result."""
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -11,6 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from knowledge.interview import safety
 
 from .components import get_case_types, get_menus, get_retriever
+from .offer import case_offer
 from .render import answer_text, menu_buttons
 
 
@@ -23,23 +23,18 @@ class ActionAnswerQuestion(Action):
         if not text or text.startswith("/"):
             return ActionGreet().run(dispatcher, tracker, domain)
         result = get_retriever().ask(text)
-        buttons = []
-        offered = None
-        if result.get("case_type") and result["case_type"] in get_case_types():
-            case = get_case_types()[result["case_type"]]
-            offered = case.id
-            buttons.append({"title": f"帮我分析：{case.title}",
-                            "payload": "/start_case" + json.dumps({"case_type": case.id},
-                                                                  ensure_ascii=False)})
+        # a case type the words fit is offered for analysis, with the facts already said
+        offer, instead, buttons, events = case_offer(tracker, text, result)
         buttons += [{"title": "转人工", "payload": "/handoff"},
                     {"title": "回到菜单", "payload": "/greet"}]
+        body = offer if instead else answer_text(result) + (f"\n\n{offer}" if offer else "")
         # the console shows which FAQ answered and how sure retrieval was (the widget does not)
-        dispatcher.utter_message(text=answer_text(result), buttons=buttons,
+        dispatcher.utter_message(text=body, buttons=buttons,
                                  custom={"answer": {"faq_id": result.get("faq_id"),
                                                     "confidence": result.get("confidence"),
                                                     "domain": result.get("domain")}})
-        events: list[Any] = [SlotSet("offered_case", offered)]
-        if result["domain"] in ("marriage", "traffic", "labor"):
+        events = list(events)
+        if result["domain"] in ("marriage", "traffic", "labor") and not instead:
             events.append(SlotSet("domain", result["domain"]))
         if result.get("escalate"):
             if safety.detect(text):
