@@ -13,6 +13,7 @@ from .choices import match_choice
 from .vocabulary import compact
 
 _STOP = re.compile(r"[，,。.；;！!？?\n]")
+_AMOUNT = re.compile(r"\d|[二三四五六七八九十百千万两]")
 
 
 def _intake() -> dict:
@@ -57,8 +58,8 @@ def prefill(case: CaseType, text: str, today: dt.date | None = None) -> dict:
                 if piece.startswith(lead) and f.type != "date":
                     piece = piece[len(lead):]
                     break
-            if not piece.strip():
-                continue
+            if not piece.strip() or (f.type != "date" and not _AMOUNT.search(piece)):
+                continue  # "工资一直拖着": no amount (a lone 一 is not one)
             try:
                 value = answers.parse_answer(f, piece, today)
             except answers.ParseError:

@@ -105,6 +105,9 @@ class ChatService:
         if not isinstance(body, dict):
             raise self.error(400, "bad_request")
         text, payload = body.get("text"), body.get("payload")
+        if isinstance(payload, str) and not payload.startswith("/"):
+            # a quick reply whose payload is its words (是, 不知道, 算了, 对): sent as that text
+            text, payload = payload, None
         if payload is not None:
             if not isinstance(payload, str) or not payload.startswith("/") or len(payload) > 500 \
                     or not _encodable(payload):
