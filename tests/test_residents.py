@@ -68,21 +68,25 @@ def consult(r: Resident, spec: dict) -> dict:
     msgs = r.say(spec["says"][0])
     for text in spec["says"][1:]:
         msgs = r.say(text)
-    if f"“{case.title}”" not in joined(msgs):   # the words may start the case type at once
+    started = f"分析“{case.title}”"
+    if started not in joined(msgs):   # the words may start the case type at once
         msgs = r.click(msgs, WORDS["offer_button"])
-    assert f"“{case.title}”" in joined(msgs), "the offer started another case type"
+    assert started in joined(msgs), "the offer started another case type"
     answers = {**DEFAULTS.get(case.id, {}), **(spec.get("answers") or {})}
     extra = {k: list(v) for k, v in (spec.get("then") or {}).items()}
+    asked: dict[str, int] = {}
     for _ in range(40):
         report = next((m for m in msgs if m.get("report_url")), None)
         if report is not None:
             return report
-        last = msgs[-1]["text"]
+        last = [m["text"] for m in msgs if m["from"] == "bot"][-1]
         if "对吗？" in last or WORDS["summary_check"] in last:
             msgs = r.click(msgs, WORDS["confirm_yes"])
             continue
         fact = asked_fact(case, msgs)
         assert fact is not None, "no question recognised"
+        asked[fact.key] = asked.get(fact.key, 0) + 1
+        assert asked[fact.key] <= 2, f"{fact.key} asked again and again"
         for text, wanted in extra.pop(fact.key, []):
             replies = r.say(text)
             check_reply(replies, [wanted])

@@ -8,6 +8,7 @@ from rasa_sdk.events import ConversationPaused, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from knowledge.interview import safety
+from knowledge.interview.vocabulary import compact
 
 from .components import get_case_types, get_menus, get_retriever
 from .offer import case_offer
@@ -118,3 +119,18 @@ class ActionHandoff(Action):
 
     def run(self, dispatcher, tracker, domain):
         return self_handoff(dispatcher, priority=False, tracker=tracker)
+
+
+class ActionAskDirectly(Action):
+    """The "直接提问" button asks for the story; a story the model took for that button
+    ("包工头跑了，工钱一分没拿到") is answered instead of being asked for again."""
+
+    def name(self) -> str:
+        return "action_ask_directly"
+
+    def run(self, dispatcher, tracker, domain):
+        text = (tracker.latest_message.get("text") or "").strip()
+        if text.startswith("/") or len(compact(text)) <= 6:
+            dispatcher.utter_message(response="utter_ask_directly")
+            return []
+        return ActionAnswerQuestion().run(dispatcher, tracker, domain)

@@ -21,13 +21,15 @@ def _intake() -> dict:
 
 
 def suggest(text: str, case_types: dict, fallback: str | None = None) -> str | None:
-    """The case type the words fit best (most matched characters), else ``fallback``."""
+    """The case type the words fit best (the longest word matched, then the most matched
+    characters), else ``fallback``."""
     s = compact(text)
-    best, score = None, 0
+    best, score = None, (0, 0)
     for case_id, phrases in _intake()["phrases"].items():
         if case_id not in case_types:
             continue
-        hit = sum(len(p) for p in phrases if compact(p) in s)
+        found = [len(p) for p in phrases if compact(p) in s]
+        hit = (max(found, default=0), sum(found))   # the most specific words first (撞了就跑)
         if hit > score:
             best, score = case_id, hit
     return best or (fallback if fallback in case_types else None)

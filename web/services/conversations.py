@@ -22,7 +22,7 @@ from ..clients.rasa import RasaClient, RasaUnavailable
 from ..db import session_scope
 from ..models import Conversation, Message, utcnow
 from .consultations import add_consultation, parse_payload, report_url as report_link
-from .handoffs import record_handoff
+from .handoffs import RESUME, record_handoff
 
 MAX_ATTEMPTS = 3
 FAILED_AFTER = dt.timedelta(minutes=10)
@@ -338,7 +338,7 @@ class ChatService:
                                   msg_id=pending.id)
         # waiting for a person: Rasa stays paused between messages (the console may claim the
         # conversation at any time) and is resumed just for this one
-        self.rasa.append_events(conv_id, [{"event": "resume"}])
+        self.rasa.append_events(conv_id, RESUME)
         try:
             return self.rasa.send(conv_id, pending.payload or as_plain_text(pending.text),
                                   msg_id=pending.id)

@@ -171,9 +171,12 @@ class HandoffDesk:
         due = h.reply_expected_by.replace(tzinfo=dt.timezone.utc)
         same_day = due.astimezone(CST).date() == self.clock().astimezone(CST).date()
         kind = "urgent" if h.priority else "today" if same_day else "next_workday"
-        text = self.say("waiting_notice", when=self._when(kind, due))
-        return [Message(conversation_id=conv_id, sender="system", text=" ".join(text.split()),
-                        reply_to=reply_to)]
+        text = " ".join(self.say("waiting_notice", when=self._when(kind, due)).split())
+        recent = s.scalars(select(Message.text).where(Message.conversation_id == conv_id)
+                           .order_by(Message.id.desc()).limit(8)).all()
+        if text in recent:
+            return []  # said a moment ago: not under every answer
+        return [Message(conversation_id=conv_id, sender="system", text=text, reply_to=reply_to)]
 
     # -- the console's actions --------------------------------------------------------------------
     def _load(self, s: Session, conv_id: str, user) -> tuple[Conversation, Handoff | None]:
