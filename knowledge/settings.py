@@ -33,6 +33,8 @@ SETTINGS = (
     Setting("STATUTES_DIRS", "auto", "Extra statute folders in the LawRefBook Markdown layout "
             "(regulations, interpretations), separated by ':'; 'auto' uses ../shared/data/statutes "
             "when it exists; empty for none."),
+    Setting("PDF_FONT", "", "TrueType font file (.ttf/.ttc) embedded in every PDF; empty means the "
+            "first one found of WenQuanYi Micro Hei / Zen Hei, AR PL UMing (Debian fonts-wqy-microhei)."),
     Setting("REGION", "河南", "Region whose compensation standards the analysis uses by default."),
     Setting("HOST", "127.0.0.1", "Interface the three servers listen on."),
     Setting("WEB_PORT", "8000", "Port of the web app (chat API, widget, reports)."),

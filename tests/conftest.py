@@ -63,16 +63,25 @@ def analyze_cli():
 
 
 @pytest.fixture
-def app(tmp_path, index_dir):
-    """The web app on a fresh SQLite database; Rasa is not running (closed loopback port)."""
+def make_app(tmp_path, index_dir):
+    """Builds the web app on a fresh SQLite database with settings as keyword arguments; Rasa is
+    not running (closed loopback port)."""
     from web import create_app
     from web.supervisor import free_port
 
-    return create_app({"TESTING": True, "DATA_DIR": str(tmp_path),
-                       "DATABASE_URL": f"sqlite:///{tmp_path / 'app.db'}",
-                       "INDEX_DIR": str(index_dir),
-                       "RASA_URL": f"http://127.0.0.1:{free_port()}", "RASA_TIMEOUT": "2",
-                       "RATE_LIMIT": "5"})
+    def build(**overrides):
+        return create_app({"TESTING": True, "DATA_DIR": str(tmp_path),
+                           "DATABASE_URL": f"sqlite:///{tmp_path / 'app.db'}",
+                           "INDEX_DIR": str(index_dir),
+                           "RASA_URL": f"http://127.0.0.1:{free_port()}", "RASA_TIMEOUT": "2",
+                           **overrides})
+    return build
+
+
+@pytest.fixture
+def app(make_app):
+    """The web app with a per-conversation limit of 5 messages a minute."""
+    return make_app(RATE_LIMIT="5")
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -48,11 +47,22 @@ def test_html_escapes_resident_text(store):
 
 
 @pytest.mark.parametrize("case_id", sorted(EXAMPLES))
-def test_pdf_is_a_pdf_with_the_cjk_font(case_id, store, tmp_path):
+def test_pdf_embeds_its_cjk_font_and_reads_back(case_id, store, tmp_path):
     pdf = render_pdf(example(case_id), CASES[case_id], store)
-    assert pdf.startswith(b"%PDF") and b"STSong-Light" in pdf and len(pdf) > 5000
-    if shutil.which("pdftotext"):
-        out = tmp_path / "r.pdf"
-        out.write_bytes(pdf)
-        text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True).stdout
-        assert "法律分析和意见指南" in text and "12348" in text
+    assert pdf.startswith(b"%PDF") and len(pdf) > 5000
+    out = tmp_path / "r.pdf"
+    out.write_bytes(pdf)
+    fonts = subprocess.run(["pdffonts", str(out)], capture_output=True, text=True, check=True).stdout
+    cjk = [line for line in fonts.splitlines() if "WenQuanYi" in line or "UMing" in line
+           or "ZenHei" in line]
+    assert cjk and all(line.split()[-5] == "yes" for line in cjk), fonts  # the "emb" column
+    text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True).stdout
+    assert "法律分析和意见指南" in text and "12348" in text
+
+
+def test_without_a_truetype_font_the_pdf_falls_back_and_says_so(store, caplog):
+    from knowledge.content import fonts
+
+    assert fonts.font_file({"PDF_FONT": "/nonexistent.ttf"}) is None
+    assert fonts._register(None) == fonts.FALLBACK
+    assert "fonts-wqy-microhei" in caplog.text

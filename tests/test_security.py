@@ -111,14 +111,8 @@ def test_opening_conversations_is_limited_per_client_address(app, client):
     assert forged.status_code == 429
 
 
-def test_forwarded_for_counts_only_behind_a_trusted_proxy(tmp_path, index_dir):
-    from web import create_app
-    from web.supervisor import free_port
-
-    app = create_app({"TESTING": True, "DATA_DIR": str(tmp_path), "INDEX_DIR": str(index_dir),
-                      "DATABASE_URL": f"sqlite:///{tmp_path / 'a.db'}",
-                      "RASA_URL": f"http://127.0.0.1:{free_port()}", "TRUSTED_PROXIES": "127.0.0.1",
-                      "CONVERSATION_LIMIT": "2 per minute"})
+def test_forwarded_for_counts_only_behind_a_trusted_proxy(make_app):
+    app = make_app(TRUSTED_PROXIES="127.0.0.1", CONVERSATION_LIMIT="2 per minute")
     c = app.test_client()
     a = [c.post("/api/conversations", headers={"X-Forwarded-For": "10.0.0.1"}).status_code
          for _ in range(3)]
@@ -126,14 +120,8 @@ def test_forwarded_for_counts_only_behind_a_trusted_proxy(tmp_path, index_dir):
     assert a == [201, 201, 429] and b == 201
 
 
-def test_messages_are_limited_per_client_address_across_conversations(tmp_path, index_dir):
-    from web import create_app
-    from web.supervisor import free_port
-
-    app = create_app({"TESTING": True, "DATA_DIR": str(tmp_path), "INDEX_DIR": str(index_dir),
-                      "DATABASE_URL": f"sqlite:///{tmp_path / 'a.db'}",
-                      "RASA_URL": f"http://127.0.0.1:{free_port()}", "RASA_TIMEOUT": "1",
-                      "IP_MESSAGE_LIMIT": "4 per minute"})
+def test_messages_are_limited_per_client_address_across_conversations(make_app):
+    app = make_app(RASA_TIMEOUT="1", IP_MESSAGE_LIMIT="4 per minute")
     c = app.test_client()
     app.extensions["chat"].rasa = HeardRasa()
     codes = []
@@ -155,14 +143,8 @@ def test_security_headers_on_pages_and_api(client):
         assert "frame-ancestors 'self'" in csp
 
 
-def test_cors_only_for_configured_origins(tmp_path, index_dir):
-    from web import create_app
-    from web.supervisor import free_port
-
-    app = create_app({"TESTING": True, "DATA_DIR": str(tmp_path), "INDEX_DIR": str(index_dir),
-                      "DATABASE_URL": f"sqlite:///{tmp_path / 'a.db'}",
-                      "RASA_URL": f"http://127.0.0.1:{free_port()}",
-                      "CORS_ORIGINS": "https://village.example.cn"})
+def test_cors_only_for_configured_origins(make_app):
+    app = make_app(CORS_ORIGINS="https://village.example.cn")
     c = app.test_client()
     ok = c.post("/api/conversations", headers={"Origin": "https://village.example.cn"})
     assert ok.headers["Access-Control-Allow-Origin"] == "https://village.example.cn"
@@ -210,16 +192,10 @@ def _routes(app):
     return out
 
 
-def test_hundreds_of_hostile_requests_and_not_one_500(tmp_path, index_dir):
+def test_hundreds_of_hostile_requests_and_not_one_500(make_app):
     """Limits high enough that every hostile request reaches the validators."""
-    from web import create_app
-    from web.supervisor import free_port
-
-    app = create_app({"TESTING": True, "DATA_DIR": str(tmp_path), "INDEX_DIR": str(index_dir),
-                      "DATABASE_URL": f"sqlite:///{tmp_path / 'a.db'}",
-                      "RASA_URL": f"http://127.0.0.1:{free_port()}", "RATE_LIMIT": "100000",
-                      "IP_MESSAGE_LIMIT": "100000 per minute",
-                      "CONVERSATION_LIMIT": "100000 per minute"})
+    app = make_app(RATE_LIMIT="100000", IP_MESSAGE_LIMIT="100000 per minute",
+                   CONVERSATION_LIMIT="100000 per minute")
     client = app.test_client()
     conv, h = start(client)
     app.extensions["chat"].rasa = HeardRasa()

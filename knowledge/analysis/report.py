@@ -1,6 +1,6 @@
-"""The 法律分析和意见指南 report: an HTML page (Jinja2, print stylesheet) and a PDF (reportlab with
-its built-in CJK font STSong-Light, so no font is downloaded). Both are made from the analysis
-JSON (``Analysis.as_json()``), so a stored consultation can be rendered again later.
+"""The 法律分析和意见指南 report: an HTML page (Jinja2, print stylesheet) and a PDF (reportlab,
+embedding the CJK font of ``content.fonts``, so it reads the same on any phone or printer). Both
+are made from the analysis JSON (``Analysis.as_json()``), so a stored consultation can be rendered again later.
 """
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from pathlib import Path
 import jinja2
 
 from ..content.cases import CaseType
+from ..content.fonts import cjk_font
 from ..content.statutes import citation_label
 from .wording import figure_label, texts
 
@@ -76,14 +77,10 @@ def render_pdf(analysis: dict, case: CaseType, store) -> bytes:
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
     from xml.sax.saxutils import escape
 
-    font = "STSong-Light"
-    if font not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(font))
+    font = cjk_font()
     ctx = context(analysis, case, store)
     w, a = ctx["w"], ctx["a"]
     base = ParagraphStyle("base", fontName=font, fontSize=10.5, leading=16, alignment=TA_LEFT,

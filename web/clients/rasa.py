@@ -23,13 +23,7 @@ class RasaClient:
         body = {"sender": sender, "message": message}
         if msg_id is not None:
             body["metadata"] = {"msg_id": msg_id}
-        try:
-            resp = self._http.post(f"{self.base_url}/webhooks/rest/webhook", json=body,
-                                   timeout=self.timeout)
-        except requests.RequestException as exc:
-            raise RasaUnavailable(f"Rasa unreachable: {exc.__class__.__name__}") from exc
-        if resp.status_code != 200:
-            raise RasaUnavailable(f"Rasa answered HTTP {resp.status_code}")
+        resp = self._request("POST", "/webhooks/rest/webhook", json=body)
         try:
             replies = resp.json()
         except ValueError as exc:
@@ -44,6 +38,21 @@ class RasaClient:
             raise RasaUnavailable("the action server did not answer")
         return replies
 
+    def _request(self, method: str, path: str, *, api: bool = False, **kwargs):
+        """One call to Rasa; its HTTP API (``api``) gets the token. Unreachable, or any answer
+        but 200 -> RasaUnavailable."""
+        if api and self.token:
+            kwargs["params"] = {"token": self.token}
+        try:
+            resp = self._http.request(method, f"{self.base_url}{path}", timeout=self.timeout,
+                                      **kwargs)
+        except requests.RequestException as exc:
+            raise RasaUnavailable(f"Rasa unreachable: {exc.__class__.__name__}") from exc
+        if resp.status_code != 200:
+            who = "Rasa's API" if api else "Rasa"
+            raise RasaUnavailable(f"{who} answered HTTP {resp.status_code}")
+        return resp
+
     def ping(self) -> bool:
         try:
             return self._http.get(f"{self.base_url}/", timeout=3).status_code == 200
@@ -54,14 +63,7 @@ class RasaClient:
         """What Rasa said after it heard message ``msg_id`` (as :meth:`send` returns it), or None
         when it never heard it. Used when a web process died between sending a message and
         storing the replies: the message is not sent a second time."""
-        try:
-            resp = self._http.get(f"{self.base_url}/conversations/{sender}/tracker",
-                                  params={"token": self.token} if self.token else None,
-                                  timeout=self.timeout)
-        except requests.RequestException as exc:
-            raise RasaUnavailable(f"Rasa unreachable: {exc.__class__.__name__}") from exc
-        if resp.status_code != 200:
-            raise RasaUnavailable(f"Rasa's API answered HTTP {resp.status_code}")
+        resp = self._request("GET", f"/conversations/{sender}/tracker", api=True)
         try:
             events = resp.json().get("events") or []
         except (ValueError, AttributeError) as exc:
@@ -86,11 +88,4 @@ class RasaClient:
     def append_events(self, sender: str, events: list[dict]) -> None:
         """Append events to a conversation's tracker, e.g. ``[{"event": "resume"}]`` after a
         mediator hands it back (the counterpart of the actions' ``ConversationPaused``)."""
-        try:
-            resp = self._http.post(f"{self.base_url}/conversations/{sender}/tracker/events",
-                                   params={"token": self.token} if self.token else None,
-                                   json=events, timeout=self.timeout)
-        except requests.RequestException as exc:
-            raise RasaUnavailable(f"Rasa unreachable: {exc.__class__.__name__}") from exc
-        if resp.status_code != 200:
-            raise RasaUnavailable(f"Rasa's API answered HTTP {resp.status_code}")
+        self._request("POST", f"/conversations/{sender}/tracker/events", api=True, json=events)
