@@ -85,10 +85,11 @@ def test_traffic_injury_from_the_menu_to_the_report_on_a_phone(phone):
         if page.locator("a.lb-report").count():
             break
         send(page, text)
-    for _ in range(12):  # remaining optional questions
+    for _ in range(12):  # remaining optional questions, then the read-back of all facts
         if page.locator("a.lb-report").count():
             break
-        send(page, "不知道")
+        last = page.locator(".lb-msg.lb-bot").last.inner_text()
+        send(page, "对" if "对吗" in last or "请核对" in last else "不知道")
     shot(page, "02-summary")
     link = page.locator("a.lb-report").last
     assert link.is_visible()

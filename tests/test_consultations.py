@@ -49,6 +49,12 @@ def asked_fact(case, messages):
     return hits[-1] if hits else None
 
 
+def read_back(messages) -> bool:
+    words = interview.words()
+    last = [m["text"] for m in messages if m["from"] == "bot"][-1:] or [""]
+    return "对吗？" in last[0] or words["summary_check"] in last[0]
+
+
 def consult(stack, case_id, answers, extra=None, max_turns=30):
     case = CASES[case_id]
     conv, h = start(stack)
@@ -57,6 +63,10 @@ def consult(stack, case_id, answers, extra=None, max_turns=30):
     for _ in range(max_turns):
         if any(m.get("report_url") for m in msgs):
             return conv, h, transcript, msgs
+        if read_back(msgs):  # a rough answer or all the facts read back: 对
+            msgs = send(stack, conv, h, text="对")
+            transcript += msgs
+            continue
         fact = asked_fact(case, msgs)
         assert fact is not None, f"{case_id}: no question recognised in {[m['text'] for m in msgs]}"
         if extra and fact.key in extra:
@@ -107,7 +117,12 @@ def test_danger_mid_form_gives_emergency_guidance_and_priority_handoff(stack):
     msgs = send(stack, conv, h, text="他喝了酒又打我了，现在还拿着刀")
     text = "\n".join(m["text"] for m in msgs)
     assert "110" in text and "12338" in text
-    assert send(stack, conv, h, text="我现在躲在邻居家") == []   # now routed to a person
+    # a person was alerted, and the chat goes on: the next message is answered, not met with
+    # silence, while the conversation stays in the mediators' queue
+    later = send(stack, conv, h, text="我现在躲在邻居家")
+    assert later and later[0]["from"] == "bot"
+    status = requests.get(f"{stack.url}/api/conversations/{conv}", headers=h, timeout=10).json()
+    assert status["status"] == "waiting_mediator" and status["reply_expected_by"].endswith("+08:00")
 
 
 def test_a_reply_the_model_takes_for_a_new_start_keeps_the_case_going(stack):
@@ -139,7 +154,7 @@ def test_yes_to_the_offer_after_an_answer_starts_that_case(stack, retriever, acc
     assert offered in CASES
     conv, h = start(stack)
     msgs = send(stack, conv, h, text=question)
-    assert any(b["title"].startswith("帮我分析") for m in msgs for b in m["buttons"])
+    assert any(b["title"] == "帮我算算我的情况" for m in msgs for b in m["buttons"])
     msgs = send(stack, conv, h, text=accept)
     first = interview.next_fact(CASES[offered], {})
     assert first.question in "\n".join(m["text"] for m in msgs)

@@ -68,14 +68,21 @@ def test_history_and_later_messages(stack):
     assert r.json()["messages"] == []
 
 
-def test_handoff_pauses_the_bot_and_keeps_later_messages(stack):
+def test_while_waiting_for_a_person_the_bot_answers_and_says_when_and_12348(stack):
     conv, h = new_conversation(stack)
     msgs = say(stack, conv, h, payload="/handoff", title="转人工")
     assert any("调解员" in m["text"] for m in msgs)
-    # Rasa is paused: the next message is stored for the mediator, not answered by the bot
-    assert say(stack, conv, h, text="我的情况是这样的，公司欠了我两个月工资") == []
-    r = requests.get(f"{stack.url}/api/conversations/{conv}/messages?after=0", headers=h, timeout=10)
-    assert r.json()["messages"][-1]["text"].startswith("我的情况是这样的")
+    # nobody has taken it yet: the bot answers, under a notice with the time and 12348; the
+    # message stays in the conversation the mediator will read, and Rasa is paused again
+    msgs = say(stack, conv, h, text="我的情况是这样的，公司欠了我两个月工资")
+    assert msgs[0]["from"] == "bot" and "工资" in msgs[0]["text"]
+    assert msgs[-1]["from"] == "system" and "12348" in msgs[-1]["text"] \
+        and "回复您" in msgs[-1]["text"]
+    r = requests.get(f"{stack.url}/api/conversations/{conv}", headers=h, timeout=10)
+    assert r.json()["status"] == "waiting_mediator"
+    tracker = requests.get(f"http://127.0.0.1:{stack.ports['rasa']}/conversations/{conv}/tracker",
+                           params={"token": stack.rasa_token}, timeout=10).json()
+    assert tracker["paused"]
 
 
 def test_messages_sent_at_the_same_instant_reach_rasa_once_each_in_stored_order(stack):

@@ -24,12 +24,12 @@ def run(case_id, answers):
 
 
 def test_dismissal_in_everyday_words_reaches_the_analysis():
+    # the local average wage is a standards figure: shown in the read-back, never asked
     case, facts = run("unlawful_dismissal", ["八千", "2020年3月1日", "2023年5月1号",
-                                             "没有理由就让我走了", "都不是", "不知道"])
+                                             "没有理由就让我走了", "都不是"])
     assert interview.next_fact(case, facts) is None
     assert facts == {"monthly_wage": 8000.0, "start_date": "2020-03-01", "end_date": "2023-05-01",
-                     "termination": "unlawful", "protected_status": "none",
-                     "local_avg_monthly_wage": None}
+                     "termination": "unlawful", "protected_status": "none"}
     a = analyze(case, interview.typed_facts(facts), today=TODAY).as_json()
     damages = next(x for x in a["amounts"] if x["item"] == "unlawful_termination_damages")
     assert damages["amount"] == 2 * 8000 * 3.5  # 3 years 2 months -> 3.5 months' wages, doubled

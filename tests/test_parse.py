@@ -101,7 +101,16 @@ def test_parse_number_roundtrip(n):
     ("去年3月5号", date(2024, 3, 5), "day"),
     ("前年十月", date(2023, 10, 1), "month"),
     ("去年", date(2024, 1, 1), "year"),
-    ("去年年底", date(2024, 12, 1), "month"),
+    # said roughly: resolved to the day meant, read back to the resident before it is used
+    ("去年年底", date(2024, 12, 31), "about"),
+    ("月底", date(2025, 5, 31), "about"),
+    ("上个月底", date(2025, 5, 31), "about"),
+    ("这个月初", date(2025, 6, 1), "about"),
+    ("3月底", date(2025, 3, 31), "about"),
+    ("去年5月中", date(2024, 5, 15), "about"),
+    ("春节前", date(2025, 1, 28), "about"),
+    ("过完年", date(2025, 2, 5), "about"),
+    ("去年春节", date(2024, 2, 10), "about"),
     ("今年五月十号", date(2025, 5, 10), "day"),
     ("三月五号", date(2025, 3, 5), "day"),
     ("8月1日", date(2024, 8, 1), "day"),          # not yet this year: the last one

@@ -1,7 +1,6 @@
 """Thin actions: read the tracker, call knowledge/ or retrieval/, utter the result."""
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -9,8 +8,10 @@ from rasa_sdk.events import ConversationPaused, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from knowledge.interview import safety
+from knowledge.interview.vocabulary import compact
 
 from .components import get_case_types, get_menus, get_retriever
+from .offer import case_offer
 from .render import alternative_buttons, answer_text, menu_buttons
 
 
@@ -31,26 +32,23 @@ class ActionAnswerQuestion(Action):
             return ActionGreet().run(dispatcher, tracker, domain)
         else:
             result = get_retriever().ask(text)
+        # a case type the words fit is offered for analysis, with the facts already said
+        offer, instead, offer_buttons, events = case_offer(tracker, text, result)
+        instead = instead and not chosen  # a chosen entry is answered as chosen
         # "not sure": the "您问的是不是" choices as buttons that bring back that entry's answer
-        buttons = alternative_buttons(result)
-        offered = None
-        if result.get("case_type") and result["case_type"] in get_case_types():
-            case = get_case_types()[result["case_type"]]
-            offered = case.id
-            buttons.append({"title": f"帮我分析：{case.title}",
-                            "payload": "/start_case" + json.dumps({"case_type": case.id},
-                                                                  ensure_ascii=False)})
+        buttons = ([] if instead else alternative_buttons(result)) + offer_buttons
         buttons += [{"title": "转人工", "payload": "/handoff"},
                     {"title": "回到菜单", "payload": "/greet"}]
+        body = offer if instead else answer_text(result) + (f"\n\n{offer}" if offer else "")
         # the console shows which FAQ answered and how sure retrieval was (the widget does not)
-        dispatcher.utter_message(text=answer_text(result), buttons=buttons,
+        dispatcher.utter_message(text=body, buttons=buttons,
                                  custom={"answer": {"faq_id": result.get("faq_id"),
                                                     "confidence": result.get("confidence"),
                                                     "domain": result.get("domain"),
                                                     "tier": tier_of(result),
                                                     "referral": result.get("referral")}})
-        events: list[Any] = [SlotSet("offered_case", offered)]
-        if result["domain"] in ("marriage", "traffic", "labor"):
+        events = list(events)
+        if result["domain"] in ("marriage", "traffic", "labor") and not instead:
             events.append(SlotSet("domain", result["domain"]))
         if result.get("escalate"):
             if text and safety.detect(text):
@@ -148,3 +146,18 @@ class ActionHandoff(Action):
 
     def run(self, dispatcher, tracker, domain):
         return self_handoff(dispatcher, priority=False, tracker=tracker)
+
+
+class ActionAskDirectly(Action):
+    """The "直接提问" button asks for the story; a story the model took for that button
+    ("包工头跑了，工钱一分没拿到") is answered instead of being asked for again."""
+
+    def name(self) -> str:
+        return "action_ask_directly"
+
+    def run(self, dispatcher, tracker, domain):
+        text = (tracker.latest_message.get("text") or "").strip()
+        if text.startswith("/") or len(compact(text)) <= 6:
+            dispatcher.utter_message(response="utter_ask_directly")
+            return []
+        return ActionAnswerQuestion().run(dispatcher, tracker, domain)

@@ -11,8 +11,11 @@ from rasa_sdk.executor import CollectingDispatcher
 from knowledge import settings
 from knowledge.analysis.engine import AnalysisError, analyze
 from knowledge.interview import flow as interview
+from knowledge.interview import readback
+from knowledge.interview.vocabulary import compact
 
 from .components import get_case_types, get_retriever, knowledge
+from .offer import known_text, prefilled
 from .render import answer_text, summary_text
 
 DONE = "__done__"
@@ -55,15 +58,21 @@ class ActionStartCase(Action):
         if case is None:
             dispatcher.utter_message(response="utter_ask_directly")
             return [ActiveLoop(None), SlotSet("case_type", None)]
-        return start_events(dispatcher, case)
+        return start_events(dispatcher, case, prefilled(tracker, case))
 
 
-def start_events(dispatcher: CollectingDispatcher, case) -> list:
-    count = len(interview.applicable(case, {}))
+def start_events(dispatcher: CollectingDispatcher, case, facts: dict | None = None) -> list:
+    """A case starts, with the facts the resident already gave in free text (``facts``)."""
+    facts = facts or {}
+    count = len([f for f in interview.applicable(case, facts) if f.key not in facts])
     dispatcher.utter_message(text=" ".join(interview.words()["start"].format(
         title=case.title, count=count).split()))
-    return [SlotSet("case_type", case.id), SlotSet("case_facts", {}), SlotSet("offered_case", None),
-            SlotSet("current_fact", None), SlotSet("fact_answer", None)]
+    if facts:
+        dispatcher.utter_message(text=interview.words()["prefilled"].format(
+            facts=known_text(case, facts)))
+    return [SlotSet("case_type", case.id), SlotSet("case_facts", facts),
+            SlotSet("offered_case", None), SlotSet("current_fact", None),
+            SlotSet("fact_answer", None)]
 
 
 class ActionYesNo(Action):
@@ -75,12 +84,28 @@ class ActionYesNo(Action):
 
     def run(self, dispatcher, tracker, domain):
         intent = (tracker.latest_message.get("intent") or {}).get("name")
+        text = tracker.latest_message.get("text") or ""
         case = get_case_types().get(tracker.get_slot("offered_case") or "")
         if case is not None and intent == "affirm":
-            return start_events(dispatcher, case) + [FollowupAction("case_form")]
+            return start_events(dispatcher, case, prefilled(tracker, case)) \
+                + [FollowupAction("case_form")]
         if case is not None and intent == "deny":
             dispatcher.utter_message(text=interview.words()["offer_declined"])
             return [SlotSet("offered_case", None)]
+        analysed = _case(tracker)
+        if analysed is not None and _facts(tracker).get(readback.CONFIRMED):
+            # "不对，工资是6500" after the analysis: the analysis again with the change
+            changed = interview.change_after(analysed, _facts(tracker), text, today=dt.date.today())
+            if changed is not None:
+                facts, fact, value = changed
+                dispatcher.utter_message(text=interview.words()["reanalysed"].format(
+                    name=readback.label(fact), value=readback.show(fact, value)))
+                return [SlotSet("case_facts", facts)] + finish(dispatcher, analysed, facts)
+        if len(compact(text)) > 4 and not text.startswith("/"):
+            # a question the model took for a yes, no or correction: it is answered, not looped
+            from .actions import ActionAnswerQuestion
+
+            return ActionAnswerQuestion().run(dispatcher, tracker, domain)
         dispatcher.utter_message(response="utter_ask_directly")
         return []
 
@@ -94,12 +119,13 @@ class ActionAskFactAnswer(Action):
     def run(self, dispatcher, tracker, domain):
         case = _case(tracker)
         facts = _facts(tracker)
-        fact = interview.next_fact(case, facts) if case else None
-        if fact is None:
+        asked = interview.prompt(case, facts, today=dt.date.today(),
+                                 region=settings.get("REGION")) if case else None
+        if asked is None:
             return []
-        text, buttons = interview.question(case, fact, facts)
+        key, text, buttons = asked
         dispatcher.utter_message(text=text, buttons=buttons)
-        return [SlotSet("current_fact", fact.key)]
+        return [SlotSet("current_fact", key)]
 
 
 def take_answer(dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict, case,
@@ -124,15 +150,37 @@ def take_answer(dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict
 
         self_handoff(dispatcher, priority=False, tracker=tracker)
         return {"fact_answer": DONE, "case_type": None}
-    if turn.kind == "question":
-        result = get_retriever().ask(text)
-        dispatcher.utter_message(text=answer_text(result))
+    if turn.kind in ("question", "explained"):
+        # a question of the resident's own: a plain explanation or an answer, then the same
+        # question again
+        if turn.kind == "question":
+            dispatcher.utter_message(text=answer_text(get_retriever().ask(text)))
+        else:
+            dispatcher.utter_message(text=turn.message)
         dispatcher.utter_message(text=interview.words()["resume"])
-        return {"fact_answer": None}
-    if turn.kind in ("invalid", "corrected") and turn.message:
+        return {"case_facts": turn.facts, "fact_answer": None}
+    if turn.message:
         dispatcher.utter_message(text=turn.message)
-    more = interview.next_fact(case, turn.facts) is not None
-    return {"case_facts": turn.facts, "fact_answer": None if more else DONE}
+    facts = turn.facts
+    if interview.complete(case, facts):
+        problem = _problem(case, facts)
+        if problem is not None:
+            # an answer the analysis cannot use is asked again, in the resident's words
+            key, message = problem
+            dispatcher.utter_message(text=message)
+            facts = {k: v for k, v in facts.items() if k not in (key, readback.CONFIRMED)}
+    done = interview.complete(case, facts)
+    return {"case_facts": facts, "fact_answer": DONE if done else None}
+
+
+def _problem(case, facts: dict) -> tuple[str, str] | None:
+    try:
+        analyze(case, interview.typed_facts(facts), region=settings.get("REGION"))
+    except AnalysisError as exc:
+        if exc.fact in facts:
+            return exc.fact, knowledge().texts.say(
+                "dialogue.invalid_answer", problem=interview.problem_text(case, str(exc)))
+    return None
 
 
 class ValidateCaseForm(FormValidationAction):
@@ -157,21 +205,26 @@ class ActionFinishCase(Action):
         case = _case(tracker)
         if case is None:  # cancelled, or handed over
             return [SlotSet("fact_answer", None), SlotSet("current_fact", None)]
-        facts = interview.typed_facts(_facts(tracker))
-        try:
-            result = analyze(case, facts, region=settings.get("REGION"))
-        except AnalysisError as exc:
-            dispatcher.utter_message(text=knowledge().texts.say("dialogue.invalid_fact",
-                                                                problem=str(exc)),
-                                     buttons=interview.words()["after_buttons"])
-            return [SlotSet("fact_answer", None)]
-        analysis = result.as_json()
-        # the web app stores the consultation with this reply and links the report to it
-        dispatcher.utter_message(text=summary_text(analysis, interview.words()),
-                                 buttons=interview.words()["after_buttons"],
-                                 custom={"consultation": {"case_type": case.id, "facts": facts,
-                                                          "analysis": analysis}})
-        return [SlotSet("fact_answer", None), SlotSet("current_fact", None)]
+        return finish(dispatcher, case, _facts(tracker))
+
+
+def finish(dispatcher: CollectingDispatcher, case, all_facts: dict) -> list:
+    """The analysis of the facts, its summary and the report (again after a change)."""
+    facts = interview.typed_facts(all_facts)
+    try:
+        result = analyze(case, facts, region=settings.get("REGION"))
+    except AnalysisError as exc:
+        dispatcher.utter_message(text=knowledge().texts.say(
+            "dialogue.invalid_fact", problem=interview.problem_text(case, str(exc))),
+            buttons=interview.words()["after_buttons"])
+        return [SlotSet("fact_answer", None)]
+    analysis = result.as_json()
+    # the web app stores the consultation with this reply and links the report to it
+    dispatcher.utter_message(text=summary_text(analysis, interview.words()),
+                             buttons=interview.words()["after_buttons"],
+                             custom={"consultation": {"case_type": case.id, "facts": facts,
+                                                      "analysis": analysis}})
+    return [SlotSet("fact_answer", None), SlotSet("current_fact", None)]
 
 
 class ActionCancelCase(Action):

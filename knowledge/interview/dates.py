@@ -42,6 +42,11 @@ def _patterns() -> dict[str, re.Pattern]:
     return {
         "year_month": re.compile(f"({year})" + rf"(\d{{1,2}})月(?:份)?(?:(\d{{1,2}}){_DAY_SUFFIX})?"),
         "year_part": re.compile(f"({year})({part})"),
+        # 月底 / 上个月底 / 3月底 / 去年5月中: the 月 of the relative words is the one before the part
+        "month_part": re.compile(
+            f"(?:(?P<rel>{alternation(k[:-1] for k in w['relative_month'] if k.endswith('月'))})|"
+            f"(?:(?P<year>{year})?" + r"(?P<m>\d{1,2})))?月份?"
+            f"(?P<part>{alternation(w['part_of_month'])})"),
         "month": re.compile(f"({alternation(w['relative_month'])})" + rf"(?:(\d{{1,2}}){_DAY_SUFFIX})?"),
         "day": re.compile(alternation(w["relative_day"])),
         "week": re.compile(alternation(w["relative_week"])),
@@ -85,9 +90,59 @@ def _offset(m: re.Match, today: date) -> tuple[date, str]:
     return d, "year" if in_years and n == int(n) else "month"
 
 
+def _month_end(d: date) -> date:
+    return d.replace(day=calendar.monthrange(d.year, d.month)[1])
+
+
+def _festival(s: str, today: date) -> tuple[date, str] | None:
+    """春节前 / 过完年 / 去年春节: a day counted from the most recent Spring Festival (or the one
+    of the year named), from the table of parse.yml. Always approximate ("about")."""
+    w = words()
+    m = re.search(f"({alternation(w['relative_year'])})?({alternation(w['festival_words'])})", s)
+    if m is None:
+        return None
+    days = {int(y): date.fromisoformat(str(v)) for y, v in w["spring_festival"].items()}
+    if m.group(1):
+        year = today.year + w["relative_year"][m.group(1)]
+        base = days.get(year)
+    else:
+        base = max((d for d in days.values() if d <= today), default=None)
+    if base is None:
+        return None
+    return base + timedelta(days=w["festival_words"][m.group(2)]), "about"
+
+
+def _part_of_month(s: str, today: date) -> tuple[date, str] | None:
+    """月底 / 上个月底 / 这个月初 / 3月底 / 去年5月中: the end, start or middle of the month."""
+    w, p = words(), _patterns()
+    m = p["month_part"].search(s)
+    if m is None:
+        return None
+    rel, year_word, month, part = m.group("rel"), m.group("year"), m.group("m"), m.group("part")
+    if rel:
+        first = _add_months(today.replace(day=1), w["relative_month"][rel + "月"])
+    elif month:
+        year = today.year + (w["relative_year"][year_word] if year_word else 0)
+        first = date(year, int(month), 1)
+        if not year_word and first > today:
+            first = first.replace(year=first.year - 1)
+    else:
+        # a bare 月底: this month's, or last month's when this one has not got there yet
+        first = today.replace(day=1)
+    day = w["part_of_month"][part]
+    d = _month_end(first) if day < 0 else first.replace(day=day)
+    if not rel and not month and d > today:
+        prev = _add_months(first, -1)
+        d = _month_end(prev) if day < 0 else prev.replace(day=day)
+    return d, "about"
+
+
 def _match_date(s: str, raw: str, today: date) -> tuple[date, str] | None:
     w, p = words(), _patterns()
     rel_year, part_of_year = w["relative_year"], w["part_of_year"]
+    found = _part_of_month(s, today) or _festival(s, today)
+    if found is not None:
+        return found
     # absolute: 2023年3月5日 / 2023-03-05 / 2023/3/5 / 2023.3.5 / 20230305
     m = re.search(r"(?<!\d)(\d{4}|\d{2})年(\d{1,2})月(\d{1,2})(?:日|号)?(?!\d)", s)
     if m:
@@ -107,7 +162,9 @@ def _match_date(s: str, raw: str, today: date) -> tuple[date, str] | None:
         return date(year, int(m.group(2)), 1), "month"
     m = p["year_part"].search(s)
     if m:
-        return date(today.year + rel_year[m.group(1)], part_of_year[m.group(2)], 1), "month"
+        month = part_of_year[m.group(2)]
+        first = date(today.year + rel_year[m.group(1)], month, 1)
+        return (_month_end(first) if month == 12 else first), "about"
     # relative month: 上个月5号 / 上个月
     m = p["month"].search(s)
     if m:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from ..content import expr
 from ..content.cases import CaseType, Fact
 from ..content.library import get_knowledge
-from . import answers, corrections, safety
+from . import answers, corrections, glossary, readback, safety
 
 
 def words() -> dict:
@@ -25,7 +25,9 @@ def words() -> dict:
 @dataclass
 class Turn:
     """What became of one answer."""
-    kind: str  # answered | corrected | question | invalid | cancel | handoff | danger
+    # answered | confirm (read back first) | corrected | explained | question | invalid | cancel
+    # | handoff | danger
+    kind: str
     facts: dict
     message: str | None = None
     fact: str | None = None
@@ -35,8 +37,9 @@ class Turn:
 def applicable(case: CaseType, facts: dict) -> list[Fact]:
     """Facts that apply given the answers so far, in order (computed facts excluded)."""
     out = []
+    shown_not_asked = words()["standard_facts"]
     for f in case.facts:
-        if str(f.ask_if).strip() == "False":
+        if str(f.ask_if).strip() == "False" or f.key in shown_not_asked:
             continue
         if expr.evaluate(f.ask_if, {k: v for k, v in facts.items() if v is not None}):
             out.append(f)
@@ -45,6 +48,31 @@ def applicable(case: CaseType, facts: dict) -> list[Fact]:
 
 def next_fact(case: CaseType, facts: dict) -> Fact | None:
     return next((f for f in applicable(case, facts) if f.key not in facts), None)
+
+
+def complete(case: CaseType, facts: dict) -> bool:
+    """Every question answered, nothing waiting to be read back, and the summary confirmed."""
+    return (next_fact(case, facts) is None and readback.PENDING not in facts
+            and bool(facts.get(readback.CONFIRMED)))
+
+
+def prompt(case: CaseType, facts: dict, *, today: dt.date | None = None,
+           region: str = "") -> tuple[str, str, list[dict]] | None:
+    """What to ask next: (the fact key, or "_pending" / "_summary", the text, its buttons);
+    None when the case is complete."""
+    today = today or dt.date.today()
+    pending = facts.get(readback.PENDING)
+    if pending:
+        text, buttons = readback.confirm_prompt(case.fact(pending["key"]), pending, today)
+        return readback.PENDING, text, buttons
+    fact = next_fact(case, facts)
+    if fact is not None:
+        text, buttons = question(case, fact, facts)
+        return fact.key, text, buttons
+    if facts.get(readback.CONFIRMED):
+        return None
+    text, buttons = readback.summary(case, facts, applicable(case, facts), region)
+    return "_summary", text, buttons
 
 
 def question(case: CaseType, fact: Fact, facts: dict) -> tuple[str, list[dict]]:
@@ -89,7 +117,14 @@ def handle(case: CaseType, facts: dict, text: str, *, today: dt.date | None = No
     facts = dict(facts)
     text = (text or "").strip()
     w = words()
-    current = case.fact(asked) if asked else next_fact(case, facts)
+    pending = facts.get(readback.PENDING)
+    keys = {f.key for f in case.facts}
+    if pending:
+        current = case.fact(pending["key"])
+    elif asked in keys and asked not in facts:
+        current = case.fact(asked)
+    else:
+        current = next_fact(case, facts)
     danger = safety.detect(text)
     if danger and not (danger == safety.ABUSE and current is not None and current.about_violence):
         return Turn("danger", facts)
@@ -98,7 +133,23 @@ def handle(case: CaseType, facts: dict, text: str, *, today: dt.date | None = No
     if _bare(text) in w["handoff_words"]:
         return Turn("handoff", facts)
     if current is None:
-        return Turn("answered", facts)
+        return _summary_reply(case, facts, text, today)
+    explained = glossary.explain(text, current.question, current.help or "")
+    if explained:
+        return Turn("explained", facts, explained, fact=current.key)
+    if pending:
+        facts.pop(readback.PENDING)
+        if readback.is_yes(text):
+            facts[current.key] = pending["value"]
+            return Turn("answered", facts, fact=current.key)
+        if readback.is_change(text):
+            return Turn("invalid", facts, w["confirm_again"], fact=current.key)
+        text = corrections.correction(text) or text
+    if danger == safety.ABUSE and current.about_violence and current.type == "boolean" \
+            and answers.parse_boolean(text) is None:
+        # "他老揍俺" to "has your spouse been violent": yes, with the emergency number said
+        facts[current.key] = True
+        return Turn("answered", facts, w["violence_taken"], fact=current.key)
     named = _named_correction(case, facts, current, text)
     if named is not None:
         f, rest = named
@@ -120,11 +171,50 @@ def handle(case: CaseType, facts: dict, text: str, *, today: dt.date | None = No
     try:
         value = _parse(current, text, today)
     except answers.ParseError as exc:
+        # "工资是6600" while another question is open: a change of an answer already given
+        change = readback.find_change(case, facts, applicable(case, facts), text, today)
+        if change is not None and change[0].key != current.key:
+            return _apply_correction(case, facts, current, *change)
         if corrections.looks_like_question(text):
             return Turn("question", facts, fact=current.key)
         return Turn("invalid", facts, str(exc), fact=current.key)
+    if readback.needs_confirm(current, text, value):
+        facts[readback.PENDING] = {"key": current.key, "value": value, "said": text[:40]}
+        return Turn("confirm", facts, fact=current.key)
     facts[current.key] = value
     return Turn("answered", facts, fact=current.key)
+
+
+def _summary_reply(case: CaseType, facts: dict, text: str, today: dt.date) -> Turn:
+    """The answer to the read-back of all facts: 对, 要改, or the change itself."""
+    w = words()
+    change = readback.find_change(case, facts, applicable(case, facts), text, today)
+    if change is not None:
+        f, value = change
+        return _apply_correction(case, facts, None, f, value)
+    if readback.is_yes(text):
+        return Turn("answered", {**facts, readback.CONFIRMED: True})
+    if readback.is_change(text):
+        return Turn("invalid", facts, w["summary_what"])
+    explained = glossary.explain(text)
+    if explained:
+        return Turn("explained", facts, explained)
+    if corrections.looks_like_question(text):
+        return Turn("question", facts)
+    return Turn("invalid", facts, w["summary_not_understood"])
+
+
+def change_after(case: CaseType, facts: dict, text: str, *, today: dt.date | None = None):
+    """After the analysis: "不对，工资是6500" -> (the facts with the change, the fact, its new
+    value), or None when the text changes no fact of this case."""
+    today = today or dt.date.today()
+    change = readback.find_change(case, facts, applicable(case, facts), text, today)
+    if change is None:
+        return None
+    f, value = change
+    new = {**facts, f.key: value}
+    keep = {x.key for x in applicable(case, new)} | {readback.CONFIRMED}
+    return {k: v for k, v in new.items() if k in keep}, f, value
 
 
 def _bare(text: str) -> str:
@@ -148,15 +238,16 @@ def _says_stop(text: str, w: dict) -> bool:
     return False
 
 
-def _apply_correction(case: CaseType, facts: dict, current: Fact, f: Fact, value) -> Turn:
+def _apply_correction(case: CaseType, facts: dict, current: Fact | None, f: Fact, value) -> Turn:
     facts = {**facts, f.key: value}
-    # answers to questions that no longer apply are dropped
+    # answers to questions that no longer apply are dropped; the read-back is shown again
     keep = {x.key for x in applicable(case, facts)}
     facts = {k: v for k, v in facts.items() if k in keep}
-    if f.key == current.key:
+    if current is not None and f.key == current.key:
         return Turn("answered", facts, fact=f.key)
-    return Turn("corrected", facts, words()["corrected"].format(question=f.question.rstrip("？?"),
-                                                                value=show(f, value)), fact=f.key)
+    return Turn("corrected", facts, words()["corrected"].format(question=readback.label(f),
+                                                                value=readback.show(f, value)),
+                fact=f.key)
 
 
 def _named_correction(case: CaseType, facts: dict, current: Fact, text: str):
@@ -178,5 +269,15 @@ def _named_correction(case: CaseType, facts: dict, current: Fact, text: str):
 
 
 def typed_facts(facts: dict) -> dict:
-    """The facts for the analysis: unknown optional answers left out."""
-    return {k: v for k, v in facts.items() if v is not None}
+    """The facts for the analysis: unknown optional answers and the read-back marks left out."""
+    return {k: v for k, v in facts.items() if v is not None and not k.startswith("_")}
+
+
+def problem_text(case: CaseType, message: str) -> str:
+    """An analysis' complaint about a fact in the resident's words: fact keys become names."""
+    for f in sorted(case.facts, key=lambda f: len(f.key), reverse=True):
+        if f.key in message:
+            name = readback.label(f)
+            message = message.replace(f"（{f.key}）", "" if name in message else f"（{name}）")
+            message = message.replace(f.key, name)
+    return message

@@ -22,7 +22,7 @@ from ..clients.rasa import RasaClient, RasaUnavailable
 from ..db import session_scope
 from ..models import Conversation, Message, utcnow
 from .consultations import add_consultation, parse_payload, report_url as report_link
-from .handoffs import record_handoff
+from .handoffs import RESUME, record_handoff
 
 MAX_ATTEMPTS = 3
 FAILED_AFTER = dt.timedelta(minutes=10)
@@ -115,6 +115,9 @@ class ChatService:
         if not isinstance(body, dict):
             raise self.error(400, "bad_request")
         text, payload = body.get("text"), body.get("payload")
+        if isinstance(payload, str) and not payload.startswith("/"):
+            # a quick reply whose payload is its words (是, 不知道, 算了, 对): sent as that text
+            text, payload = payload, None
         if payload is not None:
             if not isinstance(payload, str) or not payload.startswith("/") or len(payload) > 500 \
                     or not _encodable(payload):
@@ -152,7 +155,8 @@ class ChatService:
             if payload is not None and not trusted and not self._offered(s, conv_id, payload):
                 payload = None
             conv = s.get(Conversation, conv_id)
-            paused = conv.status in ("waiting_mediator", "with_mediator")
+            # with a person the message is theirs; while waiting for one, the bot still answers
+            paused = conv.status == "with_mediator"
             msg = Message(conversation_id=conv_id, sender="resident", text=text, payload=payload,
                           status="paused" if paused else "pending")
             s.add(msg)
@@ -327,6 +331,9 @@ class ChatService:
                 if m.text or buttons or m.report_url:
                     s.add(m)
                     stored.append(m)
+            if not notices and stored and conv.status == "waiting_mediator" \
+                    and self.desk is not None:
+                notices = self.desk.waiting_notice(s, conv_id, msg_id)
             for m in notices:  # when a person will answer, after the bot's own words
                 s.add(m)
                 stored.append(m)
@@ -343,8 +350,18 @@ class ChatService:
         with session_scope(self.sessions) as s:  # counted before sending, not after
             s.execute(update(Message).where(Message.id == pending.id)
                       .values(attempts=Message.attempts + 1))
-        return self.rasa.send(conv_id, pending.payload or as_plain_text(pending.text),
-                              msg_id=pending.id)
+            waiting = s.get(Conversation, conv_id).status == "waiting_mediator"
+        if not waiting:
+            return self.rasa.send(conv_id, pending.payload or as_plain_text(pending.text),
+                                  msg_id=pending.id)
+        # waiting for a person: Rasa stays paused between messages (the console may claim the
+        # conversation at any time) and is resumed just for this one
+        self.rasa.append_events(conv_id, RESUME)
+        try:
+            return self.rasa.send(conv_id, pending.payload or as_plain_text(pending.text),
+                                  msg_id=pending.id)
+        finally:
+            self.rasa.append_events(conv_id, [{"event": "pause"}])
 
     def _give_up_if_stuck(self, msg_id: int) -> None:
         """A message that still fails after MAX_ATTEMPTS tries over more than FAILED_AFTER stops

@@ -162,6 +162,22 @@ class HandoffDesk:
         h.reply_expected_by = to_utc_naive(when)
         return [Message(conversation_id=conv_id, sender="system", text=text, reply_to=reply_to)]
 
+    def waiting_notice(self, s: Session, conv_id: str, reply_to: int | None) -> list[Message]:
+        """While the resident waits for a person the bot keeps answering; under its answer,
+        when the person will reply and the numbers to call."""
+        h = latest_handoff(s, conv_id)
+        if h is None or h.status != "waiting" or h.reply_expected_by is None:
+            return []
+        due = h.reply_expected_by.replace(tzinfo=dt.timezone.utc)
+        same_day = due.astimezone(CST).date() == self.clock().astimezone(CST).date()
+        kind = "urgent" if h.priority else "today" if same_day else "next_workday"
+        text = " ".join(self.say("waiting_notice", when=self._when(kind, due)).split())
+        recent = s.scalars(select(Message.text).where(Message.conversation_id == conv_id)
+                           .order_by(Message.id.desc()).limit(8)).all()
+        if text in recent:
+            return []  # said a moment ago: not under every answer
+        return [Message(conversation_id=conv_id, sender="system", text=text, reply_to=reply_to)]
+
     # -- the console's actions --------------------------------------------------------------------
     def _load(self, s: Session, conv_id: str, user) -> tuple[Conversation, Handoff | None]:
         conv = s.get(Conversation, conv_id) if isinstance(conv_id, str) else None

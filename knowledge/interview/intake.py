@@ -1,0 +1,72 @@
+"""Free text outside the questions: which case type a resident's story fits ("老板把我开了能赔
+多少" -> unlawful_dismissal) and the facts it already gives ("工资六千" -> monthly_wage 6000),
+so that the offer to analyse starts with them filled in (``knowledge/texts/intake.yml``)."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from ..content.cases import CaseType
+from ..content.library import get_knowledge
+from . import answers
+from .choices import match_choice
+from .vocabulary import compact
+
+_STOP = re.compile(r"[，,。.；;！!？?\n]")
+_AMOUNT = re.compile(r"\d|[二三四五六七八九十百千万两]")
+
+
+def _intake() -> dict:
+    return get_knowledge().texts["intake"]
+
+
+def suggest(text: str, case_types: dict, fallback: str | None = None) -> str | None:
+    """The case type the words fit best (the longest word matched, then the most matched
+    characters), else ``fallback``."""
+    s = compact(text)
+    best, score = None, (0, 0)
+    for case_id, phrases in _intake()["phrases"].items():
+        if case_id not in case_types:
+            continue
+        found = [len(p) for p in phrases if compact(p) in s]
+        hit = (max(found, default=0), sum(found))   # the most specific words first (撞了就跑)
+        if hit > score:
+            best, score = case_id, hit
+    return best or (fallback if fallback in case_types else None)
+
+
+def prefill(case: CaseType, text: str, today: dt.date | None = None) -> dict:
+    """Facts the text states plainly: a fact named with its value after it ("工资六千",
+    "入职是2019年3月"), and a choice whose words the text uses ("没理由就让我走了").
+    Values said roughly are kept too; the read-back before the analysis shows every one."""
+    today = today or dt.date.today()
+    out: dict = {}
+    leads = sorted(_intake()["fact_leads"], key=len, reverse=True)
+    for f in case.facts:
+        if f.type == "choice":
+            value, status = match_choice(f, text)
+            if status == "ok" and any(compact(s) in compact(text) for c in f.choices
+                                      for s in c.get("synonyms") or []):
+                out[f.key] = value
+            continue
+        if f.type not in ("money", "date", "number", "integer", "age", "grade"):
+            continue
+        for name in sorted(f.names, key=len, reverse=True):
+            at = text.find(name)
+            if at < 0:
+                continue
+            piece = _STOP.split(text[at + len(name):], maxsplit=1)[0].lstrip("的：: ")
+            for lead in leads:
+                if piece.startswith(lead) and f.type != "date":
+                    piece = piece[len(lead):]
+                    break
+            if not piece.strip() or (f.type != "date" and not _AMOUNT.search(piece)):
+                continue  # "工资一直拖着": no amount (a lone 一 is not one)
+            try:
+                value = answers.parse_answer(f, piece, today)
+            except answers.ParseError:
+                continue
+            if value is not None:
+                out[f.key] = value.isoformat() if isinstance(value, dt.date) else value
+                break
+    return out
