@@ -58,3 +58,17 @@ def test_action_answers_are_checked_as_rasa_checks_them_and_the_tracker_store_is
         assert (want is None) == (got is None)
         assert want is None or got.startswith(want)
     assert result["pool"] == "QueuePool" and result["mode"] == "wal"
+
+
+def test_each_conversation_always_goes_to_the_same_rasa_process_and_all_are_used():
+    from web.clients.rasa import RasaClient
+
+    client = RasaClient("http://127.0.0.1:5005, http://127.0.0.1:5006/")
+    assert client.base_urls == ["http://127.0.0.1:5005", "http://127.0.0.1:5006"]
+    senders = [f"conv-{i}" for i in range(200)]
+    first = {s: client.url_for(s) for s in senders}
+    again = RasaClient("http://127.0.0.1:5005,http://127.0.0.1:5006")  # another web process
+    assert all(again.url_for(s) == url for s, url in first.items())
+    share = sum(url.endswith("5005") for url in first.values()) / len(senders)
+    assert 0.35 < share < 0.65
+    assert RasaClient("http://127.0.0.1:5005").url_for("x") == "http://127.0.0.1:5005"

@@ -3,6 +3,8 @@ HTTP API (with the token) to append events such as ``resume`` when a person hand
 conversation back to the robot."""
 from __future__ import annotations
 
+import zlib
+
 import requests
 
 
@@ -11,8 +13,13 @@ class RasaUnavailable(RuntimeError):
 
 
 class RasaClient:
+    """``base_url`` may list several Rasa processes, comma-separated (they share the tracker
+    store). A conversation always goes to the same one (by a hash of its id), so each process's
+    own lock store keeps its turns in order and no two processes ever work on one tracker."""
+
     def __init__(self, base_url: str, *, timeout: float = 30.0, token: str | None = None):
-        self.base_url = base_url.rstrip("/")
+        self.base_urls = [u.strip().rstrip("/") for u in base_url.split(",") if u.strip()]
+        self.base_url = self.base_urls[0]
         self.timeout = timeout
         self.token = token  # Rasa's HTTP API token (`rasa run --auth-token`)
         self._http = requests.Session()
@@ -21,10 +28,11 @@ class RasaClient:
         """Send one resident message (text or /payload); return Rasa's replies. ``msg_id`` is
         kept in the tracker with the message (metadata), so :meth:`replies_to` can find it."""
         body = {"sender": sender, "message": message}
+        base = self.url_for(sender)
         if msg_id is not None:
             body["metadata"] = {"msg_id": msg_id}
         try:
-            resp = self._http.post(f"{self.base_url}/webhooks/rest/webhook", json=body,
+            resp = self._http.post(f"{base}/webhooks/rest/webhook", json=body,
                                    timeout=self.timeout)
         except requests.RequestException as exc:
             raise RasaUnavailable(f"Rasa unreachable: {exc.__class__.__name__}") from exc
@@ -44,18 +52,28 @@ class RasaClient:
             raise RasaUnavailable("the action server did not answer")
         return replies
 
+    def url_for(self, sender: str) -> str:
+        return self.base_urls[zlib.crc32(sender.encode()) % len(self.base_urls)]
+
     def ping(self) -> bool:
-        try:
-            return self._http.get(f"{self.base_url}/", timeout=3).status_code == 200
-        except requests.RequestException:
-            return False
+        """Every Rasa process answers."""
+        return all(v for v in self.states().values())
+
+    def states(self) -> dict[str, bool]:
+        out = {}
+        for url in self.base_urls:
+            try:
+                out[url] = self._http.get(f"{url}/", timeout=3).status_code == 200
+            except requests.RequestException:
+                out[url] = False
+        return out
 
     def replies_to(self, sender: str, msg_id: int) -> list[dict] | None:
         """What Rasa said after it heard message ``msg_id`` (as :meth:`send` returns it), or None
         when it never heard it. Used when a web process died between sending a message and
         storing the replies: the message is not sent a second time."""
         try:
-            resp = self._http.get(f"{self.base_url}/conversations/{sender}/tracker",
+            resp = self._http.get(f"{self.url_for(sender)}/conversations/{sender}/tracker",
                                   params={"token": self.token} if self.token else None,
                                   timeout=self.timeout)
         except requests.RequestException as exc:
@@ -87,7 +105,7 @@ class RasaClient:
         """Append events to a conversation's tracker, e.g. ``[{"event": "resume"}]`` after a
         mediator hands it back (the counterpart of the actions' ``ConversationPaused``)."""
         try:
-            resp = self._http.post(f"{self.base_url}/conversations/{sender}/tracker/events",
+            resp = self._http.post(f"{self.url_for(sender)}/conversations/{sender}/tracker/events",
                                    params={"token": self.token} if self.token else None,
                                    json=events, timeout=self.timeout)
         except requests.RequestException as exc:
