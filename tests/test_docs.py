@@ -20,7 +20,7 @@ def test_readme_documents_no_setting_that_does_not_exist():
     import re
 
     named = set(re.findall(r"`(LEGALBOT_[A-Z_]+)`", README))
-    known = {s.env for s in SETTINGS} | {"LEGALBOT_ACTIONS_URL", "LEGALBOT_TRACKER_DB",
+    known = {s.env for s in SETTINGS} | {"LEGALBOT_ACTIONS_URL", "LEGALBOT_TRACKER_DB", "LEGALBOT_ACTIONS_TOKEN",
                                          "LEGALBOT_ECHO"}
     assert named <= known, f"README names unknown settings: {sorted(named - known)}"
 

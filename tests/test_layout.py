@@ -128,13 +128,17 @@ def test_the_cycle_finder_finds_a_cycle():
 
 
 def test_action_server_imports_nothing_from_web_or_sqlalchemy():
+    # bot/rasa_server.py runs inside Rasa's own process and tunes Rasa's tracker store (its
+    # SQLAlchemy engine): it may name sqlalchemy, never web
     for path in (ROOT / "bot").rglob("*.py"):
+        rasa_side = path == ROOT / "bot" / "rasa_server.py"
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
             names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
                 [node.module or ""] if isinstance(node, ast.ImportFrom) and not node.level else []
             for n in names:
-                assert not (n == "web" or n.startswith(("web.", "sqlalchemy"))), f"{path}: {n}"
+                assert not (n == "web" or n.startswith("web.")), f"{path}: {n}"
+                assert rasa_side or not n.startswith("sqlalchemy"), f"{path}: {n}"
 
 
 def test_what_the_action_server_loads_never_pulls_in_web():

@@ -3,6 +3,8 @@ HTTP API (with the token) to append events such as ``resume`` when a person hand
 conversation back to the robot."""
 from __future__ import annotations
 
+import zlib
+
 import requests
 
 
@@ -11,8 +13,13 @@ class RasaUnavailable(RuntimeError):
 
 
 class RasaClient:
+    """``base_url`` may list several Rasa processes, comma-separated (they share the tracker
+    store). A conversation always goes to the same one (by a hash of its id), so each process's
+    own lock store keeps its turns in order and no two processes ever work on one tracker."""
+
     def __init__(self, base_url: str, *, timeout: float = 30.0, token: str | None = None):
-        self.base_url = base_url.rstrip("/")
+        self.base_urls = [u.strip().rstrip("/") for u in base_url.split(",") if u.strip()]
+        self.base_url = self.base_urls[0]
         self.timeout = timeout
         self.token = token  # Rasa's HTTP API token (`rasa run --auth-token`)
         self._http = requests.Session()
@@ -23,7 +30,7 @@ class RasaClient:
         body = {"sender": sender, "message": message}
         if msg_id is not None:
             body["metadata"] = {"msg_id": msg_id}
-        resp = self._request("POST", "/webhooks/rest/webhook", json=body)
+        resp = self._request("POST", sender, "/webhooks/rest/webhook", json=body)
         try:
             replies = resp.json()
         except ValueError as exc:
@@ -38,13 +45,13 @@ class RasaClient:
             raise RasaUnavailable("the action server did not answer")
         return replies
 
-    def _request(self, method: str, path: str, *, api: bool = False, **kwargs):
-        """One call to Rasa; its HTTP API (``api``) gets the token. Unreachable, or any answer
+    def _request(self, method: str, sender: str, path: str, *, api: bool = False, **kwargs):
+        """One call to the Rasa process that serves ``sender``; its HTTP API (``api``) gets the token. Unreachable, or any answer
         but 200 -> RasaUnavailable."""
         if api and self.token:
             kwargs["params"] = {"token": self.token}
         try:
-            resp = self._http.request(method, f"{self.base_url}{path}", timeout=self.timeout,
+            resp = self._http.request(method, f"{self.url_for(sender)}{path}", timeout=self.timeout,
                                       **kwargs)
         except requests.RequestException as exc:
             raise RasaUnavailable(f"Rasa unreachable: {exc.__class__.__name__}") from exc
@@ -53,17 +60,27 @@ class RasaClient:
             raise RasaUnavailable(f"{who} answered HTTP {resp.status_code}")
         return resp
 
+    def url_for(self, sender: str) -> str:
+        return self.base_urls[zlib.crc32(sender.encode()) % len(self.base_urls)]
+
     def ping(self) -> bool:
-        try:
-            return self._http.get(f"{self.base_url}/", timeout=3).status_code == 200
-        except requests.RequestException:
-            return False
+        """Every Rasa process answers."""
+        return all(v for v in self.states().values())
+
+    def states(self) -> dict[str, bool]:
+        out = {}
+        for url in self.base_urls:
+            try:
+                out[url] = self._http.get(f"{url}/", timeout=3).status_code == 200
+            except requests.RequestException:
+                out[url] = False
+        return out
 
     def replies_to(self, sender: str, msg_id: int) -> list[dict] | None:
         """What Rasa said after it heard message ``msg_id`` (as :meth:`send` returns it), or None
         when it never heard it. Used when a web process died between sending a message and
         storing the replies: the message is not sent a second time."""
-        resp = self._request("GET", f"/conversations/{sender}/tracker", api=True)
+        resp = self._request("GET", sender, f"/conversations/{sender}/tracker", api=True)
         try:
             events = resp.json().get("events") or []
         except (ValueError, AttributeError) as exc:
@@ -88,4 +105,5 @@ class RasaClient:
     def append_events(self, sender: str, events: list[dict]) -> None:
         """Append events to a conversation's tracker, e.g. ``[{"event": "resume"}]`` after a
         mediator hands it back (the counterpart of the actions' ``ConversationPaused``)."""
-        self._request("POST", f"/conversations/{sender}/tracker/events", api=True, json=events)
+        self._request("POST", sender, f"/conversations/{sender}/tracker/events", api=True,
+                      json=events)

@@ -24,7 +24,8 @@ def _index_ok() -> bool:
 
 @bp.get("/healthz")
 def healthz():
-    checks = {"database": _database_ok(), "index": _index_ok(),
-              "rasa": current_app.extensions["rasa"].ping()}
+    rasa = current_app.extensions["rasa"].states()  # each Rasa process by its URL
+    checks = {"database": _database_ok(), "index": _index_ok(), "rasa": all(rasa.values())}
     ok = all(checks.values())
-    return jsonify({"status": "ok" if ok else "unavailable", "checks": checks}), 200 if ok else 503
+    return jsonify({"status": "ok" if ok else "unavailable", "checks": checks,
+                    "rasa_processes": rasa}), 200 if ok else 503
