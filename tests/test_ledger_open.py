@@ -19,7 +19,7 @@ PARTIES = [{"name": "张三", "role": "applicant", "phone": "13812345678"},
 @pytest.fixture
 def sessions(tmp_path):
     engine = make_engine(f"sqlite:///{tmp_path / 'app.db'}")
-    assert migrate(engine) == 5
+    assert migrate(engine) >= 5  # the ledger came with version 5
     return make_sessionmaker(engine)
 
 

@@ -64,7 +64,7 @@ def test_dialect_violence_is_yes_to_the_violence_question_with_110():
 def test_all_facts_are_read_back_and_a_change_is_taken_before_the_analysis():
     case = CASES["unlawful_dismissal"]
     facts = {"monthly_wage": 6000.0, "start_date": "2019-03-05", "end_date": "2026-11-30",
-             "termination": "unlawful"}
+             "termination": "unlawful", "protected_status": "none"}
     key, text, buttons = flow.prompt(case, facts, today=TODAY, region="河南")
     assert key == "_summary" and "工资：6000元" in text and "2019年3月5日" in text
     assert "不用您提供" in text and "河南" in text    # the average wage: shown, not asked
