@@ -329,17 +329,21 @@ def test_subscribe_welcomes_with_the_domains_and_a_way_to_a_person(wx):
     ("MENU_MARRIAGE", '/choose_domain{"domain": "marriage"}'),
     ("MENU_TRAFFIC", '/choose_domain{"domain": "traffic"}'),
     ("MENU_LABOR", '/choose_domain{"domain": "labor"}'),
-    ("MENU_HUMAN", "/handoff")])
+    ("MENU_HUMAN", "/handoff"), ("MENU_MEDIATORS", "/book_mediation")])
 def test_menu_clicks_reach_the_robot(wx, key, heard):
     app, client, rasa = wx
     assert answer(push(client, event_xml("oMenu", "CLICK", key))[0]) == "好的，我来帮您。"
     assert rasa.heard[-1][1] == heard
 
 
-def test_the_mediators_menu_says_honestly_how_to_book(wx):
+def test_the_mediators_menu_shows_mediators_their_free_slots_and_the_board(wx):
     app, client, rasa = wx
+    rasa.reply = {"text": "好的。", "custom": {"booking_offer": True}}
     text = answer(push(client, event_xml("oMed", "CLICK", "MENU_MEDIATORS"))[0])
-    assert "12348" in text and "转人工" in text and rasa.heard == []
+    assert rasa.heard[-1][1] == "/book_mediation"
+    board = app.extensions["roster"].board()
+    assert board and board[0]["name"] in text  # a recommended mediator from the roster
+    assert '/mediators' in text and "<a href=" in text  # the board on the public URL
     assert answer(push(client, event_xml("oMed", "CLICK", "NO_SUCH_KEY"))[0]) is None
     assert answer(push(client, event_xml("oMed", "VIEW", "https://x"))[0]) is None
 

@@ -129,8 +129,6 @@ class WeChatService:
                           .values(subscribed=False, unsubscribed_at=utcnow()))
             return None
         if msg.event == "click":
-            if msg.event_key == "MENU_MEDIATORS":
-                return self._say_once(msg, "mediators")
             click = (self.texts.get("clicks") or {}).get(msg.event_key)
             if click:
                 return self._message(msg, started, text=click["title"], payload=click["payload"])

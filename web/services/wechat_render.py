@@ -108,6 +108,11 @@ class Renderer:
             if m.get("report_url"):
                 url = escape(public_url.rstrip("/") + m["report_url"], quote=True)
                 text = f'{text}\n<a href="{url}">{self.say("report_link")}</a>'.strip()
+            for link in m.get("links") or []:  # e.g. the mediator board after 预约调解
+                if isinstance(link, dict) and str(link.get("url", "")).startswith("/"):
+                    url = escape(public_url.rstrip("/") + link["url"], quote=True)
+                    title = escape(str(link.get("title") or ""))
+                    text = f'{text}\n<a href="{url}">{title}</a>'.strip()
             if text:
                 blocks.append(text)
             for b in m.get("buttons") or []:
