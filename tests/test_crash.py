@@ -132,14 +132,14 @@ def test_kill_rasa_or_the_action_server_mid_form(crash_stack, victim):
     said = resident.say(text="3个月")  # stored, and a notice instead of silence
     assert said and said[0]["from"] == "system" and "12348" in said[0]["text"]
     if victim == "rasa":  # a second message during the outage waits behind the first
-        assert resident.say(text="今年5月")[0]["from"] == "system"
+        assert resident.say(text="2026年5月10日")[0]["from"] == "system"
     wait_back(crash_stack, victim, old)
     replies = resident.reply_to("3个月")  # answered without the resident sending it again
     assert "（第3题）" in "\n".join(m["text"] for m in replies)  # the form went on
     # with Rasa down the message never reached it; with the action server down Rasa heard it but
     # could not act on it (no reply in its tracker), so the web app sent it once more
     assert heard_by_rasa(crash_stack, resident.conv).count("3个月") == (1 if victim == "rasa" else 2)
-    nxt = resident.reply_to("今年5月") if victim == "rasa" else resident.say(text="今年5月")
+    nxt = resident.reply_to("2026年5月10日") if victim == "rasa" else resident.say(text="2026年5月10日")
     assert "（第4题）" in "\n".join(m["text"] for m in nxt)  # answered in order
     history = resident.history()
     assert all(any(r.get("reply_to") == m["seq"] for r in history)
@@ -163,7 +163,7 @@ def test_kill_the_web_server_while_rasa_is_answering(crash_stack):
     replies = resident.reply_to("3个月", timeout=180)
     assert "（第3题）" in "\n".join(m["text"] for m in replies)
     assert heard_by_rasa(crash_stack, resident.conv).count("3个月") == 1
-    nxt = resident.say(text="今年5月")
+    nxt = resident.say(text="2026年5月10日")
     assert "（第4题）" in "\n".join(m["text"] for m in nxt)
 
 
