@@ -132,10 +132,7 @@ class HybridRetriever:
         """The reply for a question whose signals are known (tuning.py calls this directly)."""
         score = self.fused(sig)
         probs = sig["probs"]
-        groups, words = self.keywords.hits(question)
-        mass = {d: float(probs[self._domain == d].sum()) for d in scope.DOMAINS}
-        decision = scope.decide(mass, float(probs[~self._faq].sum()), groups, words,
-                                self.params["scope"])
+        groups, decision = self.decide(question, probs)
         if decision.out_of_scope:
             return self._referral(self._best_group(score, groups), decision.p_out, danger)
         faq_score, order = self.faq_order(score, decision.domain)
@@ -144,6 +141,14 @@ class HybridRetriever:
         if sure >= float(self.params["answer"]["threshold"]):
             return self._answer(order, probs, sig, question, decision, sure, danger, ranking)
         return self._not_sure(order, probs, sig, question, decision, sure, danger, ranking)
+
+    def decide(self, question: str, probs: np.ndarray):
+        """(the referral keyword groups the question hits, the scope decision: in or out of
+        scope and the domain) from the classifier's probabilities and the keyword evidence."""
+        groups, words = self.keywords.hits(question)
+        mass = {d: float(probs[self._domain == d].sum()) for d in scope.DOMAINS}
+        return groups, scope.decide(mass, float(probs[~self._faq].sum()), groups, words,
+                                    self.params["scope"])
 
     def faq_order(self, score: np.ndarray, domain: str) -> tuple[np.ndarray, list[int]]:
         """FAQ entries by fused score, those of the decided domain lifted by domain_bonus."""

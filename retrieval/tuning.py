@@ -24,7 +24,6 @@ from pathlib import Path
 
 import numpy as np
 
-from . import scope
 from .judged import cited_articles, half_of, load_judged
 
 
@@ -55,11 +54,7 @@ def tune(retriever, rows: list[dict], cited: dict, *, keep: float, lenient: floa
         top1 = top3 = 0
         for r in answerable:
             s = sig[r["id"]]
-            probs = s["probs"]
-            mass = {d: float(probs[retriever._domain == d].sum()) for d in scope.DOMAINS}
-            groups, words = retriever.keywords.hits(r["question"])
-            domain = scope.decide(mass, float(probs[~faq].sum()), groups, words,
-                                  retriever.params["scope"]).domain
+            domain = retriever.decide(r["question"], s["probs"])[1].domain
             _, order = retriever.faq_order(retriever.fused(s), domain)
             ids = [retriever.index.entries[e]["id"] for e in order[:3]]
             top1 += ids[0] in r["answers"]
@@ -100,10 +95,7 @@ def tune(retriever, rows: list[dict], cited: dict, *, keep: float, lenient: floa
             continue
         s = sig[r["id"]]
         probs = s["probs"]
-        mass = {d: float(probs[retriever._domain == d].sum()) for d in scope.DOMAINS}
-        groups, words = retriever.keywords.hits(r["question"])
-        domain = scope.decide(mass, float(probs[~faq].sum()), groups, words,
-                              retriever.params["scope"]).domain
+        domain = retriever.decide(r["question"], probs)[1].domain
         faq_score, order = retriever.faq_order(retriever.fused(s), domain)
         top = retriever.index.entries[order[0]]["id"]
         feats.append(retriever.answer_features(probs, faq_score, order))

@@ -181,29 +181,15 @@ def read_roster(path: Path | str) -> tuple[list[dict], bool]:
         nodes = next((v for k, v in root.value if k.value == "mediators"), None)
     if not isinstance(items, list) or not items:
         raise RosterError("expected a list of mediators (or `mediators:` with one)", 1)
-    out, seen = [], set()
-    for item, node in zip(items, nodes.value):
-        line = node.start_mark.line + 1
-        try:
-            entry = clean_mediator(item)
-        except RosterError as exc:
-            raise RosterError(exc.detail, line) from None
-        if entry["id"] in seen:
-            raise RosterError(f"id {entry['id']!r} appears twice", line)
-        seen.add(entry["id"])
-        out.append(entry)
-    return out, sample
+    lines = (node.start_mark.line + 1 for node in nodes.value)
+    return _cleaned(zip(items, lines)), sample
 
 
-def _read_csv(text: str) -> list[dict]:
-    reader = csv.DictReader(io.StringIO(text))
-    if not reader.fieldnames or "id" not in reader.fieldnames:
-        raise RosterError("CSV needs a header row with at least id, name, organization, township, "
-                          "phone, specialties, schedule", 1)
+def _cleaned(rows) -> list[dict]:
+    """Each ``(raw mediator, line)`` checked by :func:`clean_mediator`; an error names its line,
+    and an id given twice is refused."""
     out, seen = [], set()
-    for row in reader:
-        line = reader.line_num
-        raw = {k.strip(): v for k, v in row.items() if k and v not in (None, "")}
+    for raw, line in rows:
         try:
             entry = clean_mediator(raw)
         except RosterError as exc:
@@ -212,6 +198,17 @@ def _read_csv(text: str) -> list[dict]:
             raise RosterError(f"id {entry['id']!r} appears twice", line)
         seen.add(entry["id"])
         out.append(entry)
+    return out
+
+
+def _read_csv(text: str) -> list[dict]:
+    reader = csv.DictReader(io.StringIO(text))
+    if not reader.fieldnames or "id" not in reader.fieldnames:
+        raise RosterError("CSV needs a header row with at least id, name, organization, township, "
+                          "phone, specialties, schedule", 1)
+    # line_num is read as each row is taken: the line the row ended on
+    out = _cleaned(({k.strip(): v for k, v in row.items() if k and v not in (None, "")},
+                    reader.line_num) for row in reader)
     if not out:
         raise RosterError("no mediators in the file", 1)
     return out
