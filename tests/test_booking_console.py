@@ -17,13 +17,8 @@ PW = "correct horse battery"
 
 
 @pytest.fixture
-def app(tmp_path):
-    from web import create_app
-    from web.supervisor import free_port
-
-    return create_app({"TESTING": True, "DATA_DIR": str(tmp_path),
-                       "DATABASE_URL": f"sqlite:///{tmp_path / 'app.db'}",
-                       "RASA_URL": f"http://127.0.0.1:{free_port()}", "RASA_TIMEOUT": "2"})
+def app(make_app):
+    return make_app()  # the conftest factory, without its per-conversation limit
 
 
 def login(app, username):

@@ -56,16 +56,10 @@ def test_walk_in_is_registered_with_a_number_and_masked_in_lists(app, mediator):
 
 
 @pytest.fixture
-def app(tmp_path):
+def app(make_app, tmp_path):
     """The web app on a fresh SQLite database, without the retrieval index (the ledger does not
     use it) and with Rasa not running."""
-    from web import create_app
-    from web.supervisor import free_port
-
-    return create_app({"TESTING": True, "DATA_DIR": str(tmp_path),
-                       "DATABASE_URL": f"sqlite:///{tmp_path / 'app.db'}",
-                       "INDEX_DIR": str(tmp_path / "no-index"),
-                       "RASA_URL": f"http://127.0.0.1:{free_port()}", "RASA_TIMEOUT": "2"})
+    return make_app(INDEX_DIR=str(tmp_path / "no-index"))
 
 
 def _walk(c, d_id, statuses):
