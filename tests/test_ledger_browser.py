@@ -157,3 +157,28 @@ def test_register_a_conversation_from_the_console_conversation_view(page, app): 
     assert "老板拖欠我两个月工资" in pg.locator("#d-summary").inner_text()
     assert "months_unpaid" in pg.locator("#d-facts").inner_text()
     assert errors == []
+
+
+def test_monthly_report_downloaded_from_the_stats_page(page):
+    """The bureau's monthly report: the month and the names typed on /console/stats, the Excel
+    file downloaded by the button and re-read (figures of test_ledger_monthly)."""
+    import io
+
+    from openpyxl import load_workbook
+
+    pg, base, errors = page
+    pg.goto(f"{base}/console/stats")
+    form = pg.locator("#monthly-form")
+    form.get_by_label("月份").fill("2026-03")
+    form.get_by_label("审核人").fill("李股长")
+    with pg.expect_download() as info:
+        pg.locator("#monthly-xlsx").click()
+    download = info.value
+    assert download.suggested_filename == "monthly-2026-03.xlsx"
+    ws = load_workbook(io.BytesIO(open(download.path(), "rb").read())).active
+    assert ws["I2"].value == "统计期间：2026年3月"
+    assert [c.value for c in ws[5]][:3] == ["城关镇", 2, 0]
+    assert [c.value for c in ws[14]][:2] == ["合计", 2]
+    assert "填报人：admin1调解员" in ws["A16"].value and "审核人：李股长" in ws["A16"].value
+    shot(pg, "ledger-monthly")
+    assert errors == []

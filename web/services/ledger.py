@@ -354,3 +354,20 @@ def extend(s: Session, d: Dispute, deadline, reason, actor=None) -> None:
         raise LedgerError(400, "not_later", deadline=d.deadline.isoformat())
     old, d.deadline, d.extension_reason = d.deadline, new, reason
     add_event(s, d, "extended", actor, old=old.isoformat(), new=new.isoformat(), reason=reason)
+
+
+def note_confirmation(s: Session, d: Dispute, body, actor=None) -> None:
+    """Note the application for judicial confirmation of the agreement (人民调解法 art. 33):
+    ``{"applied_on": "YYYY-MM-DD", "court", "result"?: "confirmed|refused"}``; only after an
+    agreement, never before it."""
+    if d.outcome != "agreement":
+        raise LedgerError(409, "confirmation_needs_agreement")
+    if not isinstance(body, dict) or body.get("result") not in (None, "confirmed", "refused"):
+        raise LedgerError(400, "bad_field", field="confirmation")
+    applied = parse_day(body.get("applied_on"), "applied_on")
+    if d.concluded_at is not None and applied < local_date(d.concluded_at):
+        raise LedgerError(400, "bad_order", field="applied_on")
+    d.confirmation = {"applied_on": applied.isoformat(),
+                      "court": _text(body.get("court"), "court", required=True),
+                      "result": body.get("result")}
+    add_event(s, d, "confirmation", actor, **d.confirmation)

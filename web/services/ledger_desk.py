@@ -210,7 +210,8 @@ class LedgerDesk:
     # -- changing ---------------------------------------------------------------------------------
     def patch(self, dispute_id, body: dict, user) -> dict:
         """``{"status"}`` (with the step's date, the agreement, the reason, the follow-up),
-        ``{"deadline", "extension_reason"}``, dates of steps reached, mediators."""
+        ``{"deadline", "extension_reason"}``, dates of steps reached, mediators, the judicial
+        confirmation (``{"confirmation": {"applied_on", "court", "result"?}}``)."""
         with session_scope(self.sessions) as s:
             d = self._get(s, dispute_id)
             if not self.may_change(user, d):
@@ -232,6 +233,9 @@ class LedgerDesk:
                 done = True
             if "deadline" in body or "extension_reason" in body:
                 ledger.extend(s, d, body.get("deadline"), body.get("extension_reason"), user)
+                done = True
+            if "confirmation" in body:
+                ledger.note_confirmation(s, d, body["confirmation"], user)
                 done = True
             if "mediator" in body:
                 self._set_mediator(s, d, body["mediator"], user)

@@ -5,6 +5,7 @@ from . import ledger
 from .documents import Documents
 from .gaps import Gaps
 from .ledger_desk import LedgerDesk
+from .monthly import MonthlyReport
 from .retention import DailyPurge
 from .stats import Stats
 
@@ -14,6 +15,7 @@ def build_ledger(sessions, knowledge, overrides: dict) -> dict:
     return {"ledger": desk,
             "documents": Documents(sessions, knowledge=knowledge, desk=desk, config=overrides),
             "stats": Stats(sessions, case_types=knowledge.case_types),
+            "monthly": MonthlyReport(sessions, config=overrides),
             "gaps": Gaps(sessions, faq_ids={f.id for f in knowledge.faqs}),
             "ledger_townships": ledger.townships(overrides),
             "daily_purge": DailyPurge(sessions, overrides)}

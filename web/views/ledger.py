@@ -4,10 +4,13 @@
 stats, gaps)."""
 from __future__ import annotations
 
+import datetime as dt
+
 from flask import Blueprint, Response, current_app, jsonify, request
 from flask_login import current_user
 
 from ..services.ledger import LedgerError
+from ..services.workdays import CST
 from .console import STAFF, _page, role_required
 
 bp = Blueprint("ledger", __name__)
@@ -44,6 +47,12 @@ def _id(dispute_id: str) -> int:
 def _pdf(data: bytes, name: str) -> Response:
     return Response(data, mimetype="application/pdf", headers={
         "Content-Disposition": f"inline; filename={name}.pdf", "Cache-Control": "no-store"})
+
+
+def _xlsx(data: bytes, name: str) -> Response:
+    return Response(data, mimetype=(
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), headers={
+        "Content-Disposition": f"attachment; filename={name}.xlsx"})
 
 
 # -- disputes ---------------------------------------------------------------------------------------
@@ -149,9 +158,49 @@ def api_stats_xlsx():
     from ..services.stats import to_xlsx
 
     report = _report()
-    return Response(to_xlsx(report, _texts()["stats"]), mimetype=(
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), headers={
-        "Content-Disposition": f"attachment; filename=stats-{report['group_by']}.xlsx"})
+    return _xlsx(to_xlsx(report, _texts()["stats"]), f"stats-{report['group_by']}")
+
+
+def _monthly() -> dict:
+    from ..services.monthly import clean_name, parse_period
+
+    a = request.args
+    start, end, month = parse_period(a.get("month") or None, a.get("from") or None,
+                                     a.get("to") or None)
+    return _ext("monthly").compute(start, end, month=month,
+                                   prepared_by=clean_name(a.get("prepared_by"), "prepared_by"),
+                                   reviewed_by=clean_name(a.get("reviewed_by"), "reviewed_by"))
+
+
+def _monthly_name(report: dict) -> str:
+    return f"monthly-{report['month'] or report['from'] + '_' + report['to']}"
+
+
+@bp.get("/api/console/stats/monthly")
+@role_required(*STAFF)
+def api_monthly():
+    return jsonify(_monthly())
+
+
+@bp.get("/api/console/stats/monthly.xlsx")
+@role_required(*STAFF)
+def api_monthly_xlsx():
+    from ..services.monthly_files import to_xlsx
+
+    report = _monthly()
+    return _xlsx(to_xlsx(report, _texts()["monthly"]), _monthly_name(report))
+
+
+@bp.get("/api/console/stats/monthly.pdf")
+@role_required(*STAFF)
+def api_monthly_pdf():
+    from knowledge.content.fonts import cjk_font
+
+    from ..services.monthly_files import to_pdf
+
+    report = _monthly()
+    font = cjk_font(current_app.config["SETTINGS"])
+    return _pdf(to_pdf(report, _texts()["monthly"], font=font), _monthly_name(report))
 
 
 @bp.get("/console/stats")
@@ -171,8 +220,10 @@ def stats_page():
     counts = bars(rows, ("disputes", "resolved", "overdue"))
     rates = bars([{**r, "rate": round((r["resolution_rate"] or 0) * 100, 1)} for r in rows],
                  ("rate",), scale=100)
+    last_month = dt.datetime.now(CST).date().replace(day=1) - dt.timedelta(days=1)
     return _page("console/stats.html", report=report, rows=rows, counts=counts, rates=rates,
-                 error=error, st=stats_texts, query=request.args)
+                 error=error, st=stats_texts, query=request.args,
+                 month_default=last_month.strftime("%Y-%m"))
 
 
 # -- knowledge gaps ---------------------------------------------------------------------------------
