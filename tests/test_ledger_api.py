@@ -106,12 +106,47 @@ def test_every_legal_move_and_409_for_every_other(app, mediator):
 ])
 def test_deadline_thirty_days_from_acceptance_on_the_working_day_calendar(
         app, mediator, accepted, deadline):
-    cal = ledger.calendar()
+    cal = app.extensions["calendar"]
     assert cal.is_workday(dt.date.fromisoformat(deadline))
     d = _walk_in(mediator, registered_at="2026-01-02")
     body = patch(mediator, f"/api/console/disputes/{d['id']}",
                  {"status": "accepted", "accepted_at": accepted}).get_json()
     assert body["accepted_at"].startswith(accepted) and body["deadline"] == deadline
+
+
+def test_a_published_holiday_schedule_moves_the_deadline(app, mediator):
+    """The ledger counts on the app's one calendar: the schedule an admin enters in the console
+    (节假日安排) moves a deadline. 2027 is a year chinesecalendar does not know yet: accepted
+    2026-12-03, day 30 is Saturday 2027-01-02, which the fallback calendar moves past 元旦 and the
+    weekend to Monday 01-04 — until the published schedule makes 01-02 a working day (调休)."""
+    add_user(app, "boss", role="admin", name="局管理员")
+    admin = login(app, "boss")
+    url = "/api/console/disputes/{}"
+    first = _walk_in(mediator, registered_at="2026-12-01")
+    body = patch(mediator, url.format(first["id"]), {"status": "accepted",
+                                                      "accepted_at": "2026-12-03"}).get_json()
+    assert body["deadline"] == "2027-01-04"
+    r = post(admin, "/api/console/calendar", {"days": [
+        {"day": "2027-01-02", "workday": True, "note": "元旦调休上班"}]})
+    assert r.status_code == 200, r.get_json()
+    second = _walk_in(mediator, registered_at="2026-12-01")
+    body = patch(mediator, url.format(second["id"]), {"status": "accepted",
+                                                       "accepted_at": "2026-12-03"}).get_json()
+    assert body["deadline"] == "2027-01-02"
+    # a new acceptance date on the first dispute is counted on the same calendar
+    body = patch(mediator, url.format(first["id"]), {"accepted_at": "2026-12-03T10:00:00"}
+                 ).get_json()
+    assert body["deadline"] == "2027-01-02"
+    # a published day off moves an agreement's follow-up (15 days) past it
+    r = post(admin, "/api/console/calendar", {"days": [
+        {"day": "2026-12-21", "workday": False, "note": "测试：停止办公"}]})
+    assert r.status_code == 200
+    # (concluded Friday 12-04: day 15 is Saturday 12-19, moved to Monday 12-21, now a day off)
+    patch(mediator, url.format(second["id"]), {"status": "mediating",
+                                               "mediating_at": "2026-12-03"})
+    body = patch(mediator, url.format(second["id"]), {"status": "agreement",
+                                                       "concluded_at": "2026-12-04"}).get_json()
+    assert body["followups"][0]["due_on"] == "2026-12-22"
 
 
 def test_extension_needs_a_reason_and_a_later_date_and_is_an_event(app, mediator):

@@ -25,39 +25,39 @@ def _at(day: str) -> dt.datetime:
     return ledger.parse_when(day, "at")
 
 
-def _dispute(s, domain, township, source, registered, steps):
+def _dispute(s, cal, domain, township, source, registered, steps):
     d = ledger.open_dispute(s, source=source, parties=P, domain=domain, township=township,
                             summary="纠纷", registered_at=_at(registered))
     for status, day in steps:
-        ledger.move(s, d, status, at=_at(day))
+        ledger.move(s, d, status, cal=cal, at=_at(day))
     return d
 
 
 @pytest.fixture
 def fixture(app):  # noqa: F811
-    sessions = app.extensions["db"]
+    sessions, cal = app.extensions["db"], app.extensions["calendar"]
     with session_scope(sessions) as s:
         # 1 labor 城关镇: agreement after 10 days, in time
-        _dispute(s, "labor", "城关镇", "walk_in", "2026-03-02",
+        _dispute(s, cal, "labor", "城关镇", "walk_in", "2026-03-02",
                  [("accepted", "2026-03-02"), ("mediating", "2026-03-03"),
                   ("agreement", "2026-03-12")])
         # 2 labor 城关镇 booking: deadline 2026-04-07 (04-04..06 清明), no agreement on 04-08:
         #   concluded late (overdue), 34 days
-        _dispute(s, "labor", "城关镇", "booking", "2026-03-05",
+        _dispute(s, cal, "labor", "城关镇", "booking", "2026-03-05",
                  [("accepted", "2026-03-05"), ("mediating", "2026-03-06"),
                   ("no_agreement", "2026-04-08")])
         # 3 marriage 河口镇: still mediating long past its deadline (overdue)
-        _dispute(s, "marriage", "河口镇", "walk_in", "2026-04-01",
+        _dispute(s, cal, "marriage", "河口镇", "walk_in", "2026-04-01",
                  [("accepted", "2026-04-01"), ("mediating", "2026-04-02")])
         # 4 traffic 河口镇: only registered
-        _dispute(s, "traffic", "河口镇", "robot", "2026-04-10", [])
+        _dispute(s, cal, "traffic", "河口镇", "robot", "2026-04-10", [])
         # 5 marriage 城关镇 court: agreement after 10 days, followed up, archived
-        _dispute(s, "marriage", "城关镇", "court", "2026-02-10",
+        _dispute(s, cal, "marriage", "城关镇", "court", "2026-02-10",
                  [("accepted", "2026-02-10"), ("mediating", "2026-02-11"),
                   ("agreement", "2026-02-20"), ("followed_up", "2026-03-10"),
                   ("archived", "2026-03-11")])
         # 6 before the range
-        _dispute(s, "labor", "城关镇", "walk_in", "2025-12-20", [])
+        _dispute(s, cal, "labor", "城关镇", "walk_in", "2025-12-20", [])
     with session_scope(sessions) as s:
         for cid, day in (("A", "2026-03-01"), ("B", "2026-03-15"), ("C", "2026-04-20"),
                          ("D", "2025-11-01")):

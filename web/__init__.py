@@ -72,7 +72,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.extensions["binding"] = wechat_service.binding if wechat_service else None
 
     # the dispute ledger, its documents, statistics and knowledge gaps (README, "Dispute ledger")
-    app.extensions.update(build_ledger(sessions, knowledge, overrides))
+    app.extensions.update(build_ledger(sessions, knowledge, overrides, desk.calendar))
 
     install_log_masking()
     init_security(app, overrides, errors)

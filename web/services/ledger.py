@@ -67,10 +67,6 @@ def townships(config: dict | None = None) -> list[str]:
     return [t["name"] for t in district(config)["townships"]]
 
 
-def calendar(config: dict | None = None) -> WorkCalendar:
-    return WorkCalendar.from_span(settings.get("OFFICE_HOURS", config))
-
-
 def days_setting(name: str, config: dict | None = None) -> int:
     return int(settings.get(name, config))
 
@@ -191,9 +187,9 @@ def open_dispute(session: Session, *, source: str, conversation_id: str | None =
 
 
 # -- the flow ---------------------------------------------------------------------------------------
-def deadline_after(accepted_at: dt.datetime, config: dict | None = None) -> dt.date:
-    return period_end(local_date(accepted_at), days_setting("LEDGER_DEADLINE_DAYS", config),
-                      calendar(config))
+def deadline_after(accepted_at: dt.datetime, cal: WorkCalendar,
+                   config: dict | None = None) -> dt.date:
+    return period_end(local_date(accepted_at), days_setting("LEDGER_DEADLINE_DAYS", config), cal)
 
 
 def is_overdue(d: Dispute, today: dt.date | None = None) -> bool:
@@ -254,17 +250,19 @@ def _mark_late(d: Dispute) -> None:
                             and local_date(d.concluded_at) > d.deadline)
 
 
-def followup_due(concluded_at: dt.datetime, config: dict | None = None) -> dt.date:
-    return period_end(local_date(concluded_at), days_setting("FOLLOWUP_DAYS", config),
-                      calendar(config))
+def followup_due(concluded_at: dt.datetime, cal: WorkCalendar,
+                 config: dict | None = None) -> dt.date:
+    return period_end(local_date(concluded_at), days_setting("FOLLOWUP_DAYS", config), cal)
 
 
-def move(s: Session, d: Dispute, target: str, actor=None, *, at: dt.datetime | None = None,
-         details: dict | None = None, config: dict | None = None) -> None:
+def move(s: Session, d: Dispute, target: str, actor=None, *, cal: WorkCalendar,
+         at: dt.datetime | None = None, details: dict | None = None,
+         config: dict | None = None) -> None:
     """Move ``d`` to ``target`` along :data:`TRANSITIONS` (409 ``illegal_move`` otherwise),
     setting the step's date (now, or ``at`` for a case entered after the fact) and what the step
     brings: the deadline on acceptance, the follow-up task and the judicial-confirmation date on
-    an agreement, the follow-up's result on ``followed_up``."""
+    an agreement, the follow-up's result on ``followed_up``. ``cal`` is the app's one
+    working-day calendar (``app.extensions["calendar"]``, with the published holidays)."""
     if target not in STATUSES:
         raise LedgerError(400, "bad_status", value=str(target)[:20])
     if target not in TRANSITIONS[d.status]:
@@ -279,7 +277,7 @@ def move(s: Session, d: Dispute, target: str, actor=None, *, at: dt.datetime | N
         d.outcome = target
         _mark_late(d)
     if target == "accepted":
-        d.deadline = deadline_after(when, config)
+        d.deadline = deadline_after(when, cal, config)
         if d.mediator_id is None and getattr(actor, "role", "") in ("mediator", "lawyer"):
             d.mediator_id = actor.id
     elif target == "agreement":
@@ -288,8 +286,8 @@ def move(s: Session, d: Dispute, target: str, actor=None, *, at: dt.datetime | N
             raise LedgerError(400, "bad_field", field="agreement")
         d.agreement = {k: _text(terms.get(k), "reason") for k in (
             "terms", "performance", "performance_due")} if terms else d.agreement
-        d.confirmation_due = period_end(local_date(when), 30, calendar(config))
-        s.add(DisputeFollowUp(dispute_id=d.id, due_on=followup_due(when, config),
+        d.confirmation_due = period_end(local_date(when), 30, cal)
+        s.add(DisputeFollowUp(dispute_id=d.id, due_on=followup_due(when, cal, config),
                               assignee_id=d.mediator_id))
     elif target == "no_agreement":
         d.no_agreement_reason = _text(details.get("reason"), "reason") or d.no_agreement_reason
@@ -324,7 +322,7 @@ def complete_followup(s: Session, d: Dispute, body: dict, actor=None, *,
     return task
 
 
-def set_date(s: Session, d: Dispute, field: str, value, actor=None,
+def set_date(s: Session, d: Dispute, field: str, value, actor=None, *, cal: WorkCalendar,
              config: dict | None = None) -> None:
     """Set the date of a step already reached (a case entered after the fact); an event keeps
     the old and the new value. A new acceptance date moves a deadline not yet extended."""
@@ -335,9 +333,9 @@ def set_date(s: Session, d: Dispute, field: str, value, actor=None,
     setattr(d, field, when)
     _check_order(d)
     if field == "accepted_at" and not d.extension_reason:
-        d.deadline = deadline_after(when, config)
+        d.deadline = deadline_after(when, cal, config)
     if field == "concluded_at" and d.status != "no_agreement" and d.confirmation_due:
-        d.confirmation_due = period_end(local_date(when), 30, calendar(config))
+        d.confirmation_due = period_end(local_date(when), 30, cal)
     _mark_late(d)
     add_event(s, d, "date", actor, field=field, old=iso(old), new=iso(when))
 

@@ -35,9 +35,11 @@ def _mask_address(value: str | None) -> str | None:
 
 
 class LedgerDesk:
-    def __init__(self, sessions: sessionmaker[Session], *, knowledge, config: dict | None = None):
+    def __init__(self, sessions: sessionmaker[Session], *, knowledge, calendar,
+                 config: dict | None = None):
         self.sessions = sessions
         self.knowledge = knowledge
+        self.calendar = calendar  # the app's one working-day calendar (deadlines, follow-ups)
         self.config = config or {}
 
     @property
@@ -224,12 +226,14 @@ class LedgerDesk:
             step_field = ledger.STEP_DATES.get(target) if target else None
             for field in date_fields:  # dates of steps already reached
                 if field != step_field:
-                    ledger.set_date(s, d, field, body[field], user, self.config)
+                    ledger.set_date(s, d, field, body[field], user, cal=self.calendar,
+                                    config=self.config)
                     done = True
             if target is not None:
                 at = ledger.parse_when(body[step_field], step_field) \
                     if step_field and body.get(step_field) else None
-                ledger.move(s, d, target, user, at=at, details=body, config=self.config)
+                ledger.move(s, d, target, user, cal=self.calendar, at=at, details=body,
+                            config=self.config)
                 done = True
             if "deadline" in body or "extension_reason" in body:
                 ledger.extend(s, d, body.get("deadline"), body.get("extension_reason"), user)

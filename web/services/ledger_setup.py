@@ -10,8 +10,9 @@ from .retention import DailyPurge
 from .stats import Stats
 
 
-def build_ledger(sessions, knowledge, overrides: dict) -> dict:
-    desk = LedgerDesk(sessions, knowledge=knowledge, config=overrides)
+def build_ledger(sessions, knowledge, overrides: dict, calendar) -> dict:
+    """``calendar``: the app's one working-day calendar (README, "Dispute ledger")."""
+    desk = LedgerDesk(sessions, knowledge=knowledge, calendar=calendar, config=overrides)
     return {"ledger": desk,
             "documents": Documents(sessions, knowledge=knowledge, desk=desk, config=overrides),
             "stats": Stats(sessions, case_types=knowledge.case_types),
