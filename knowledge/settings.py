@@ -94,6 +94,8 @@ SETTINGS = (
             "a slot can be booked."),
     Setting("VIDEO_ROOM_URL", "", "Template of the video mediation room link ({booking_id}, "
             "{mediator_id}, {township}); empty: remote video is not offered."),
+    Setting("IMPORT_MAX_KB", "4096", "Largest Excel ledger an admin may upload for import, in KB "
+            "(that endpoint only; every other request keeps MAX_REQUEST_BYTES)."),
     Setting("PHOTO_MAX_KB", "2048", "Largest mediator photo an admin may upload, in KB (JPEG or "
             "PNG; re-encoded)."),
     # the WeChat official account (README, "WeChat")

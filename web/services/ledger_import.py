@@ -1,4 +1,5 @@
-"""Import of an existing Excel ledger (``legalbot ledger import FILE.xlsx [--commit]``).
+"""Import of an existing Excel ledger (``legalbot ledger import FILE.xlsx [--commit]``, or the admins' upload page
+``/console/ledger/import``: :func:`upload`).
 
 The first sheet's first row names the columns; the names a bureau's ledger uses are mapped to
 fields by ``knowledge/texts/ledger.yml`` (``import.columns``: each field with the headers that
@@ -9,6 +10,8 @@ or none (any error: nothing written). Imported disputes keep their number when t
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import io
 
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
@@ -21,6 +24,8 @@ from .ledger import LedgerError
 from .workdays import CST
 
 REQUIRED = ("applicant", "domain", "township", "summary", "registered_at")
+MAX_ROWS = 5000
+XLSX_MAGIC = b"PK\x03\x04"  # an .xlsx is a zip archive
 
 
 def _header_map(row, columns: dict) -> dict:
@@ -51,7 +56,12 @@ def read(path, texts: dict) -> tuple[list[dict], list[dict]]:
         wb = load_workbook(path, read_only=True, data_only=True)
     except Exception:  # noqa: BLE001 - any unreadable file is one clear error
         return [], [{"row": 0, "column": "", "cell": "", "message": spec["unreadable"]}]
-    rows = list(wb.worksheets[0].iter_rows(values_only=True))
+    rows = []
+    for row in wb.worksheets[0].iter_rows(values_only=True):
+        rows.append(row)
+        if len(rows) > MAX_ROWS + 1:
+            return [], [{"row": 0, "column": "", "cell": "",
+                         "message": spec["too_many"].format(limit=MAX_ROWS)}]
     if not rows:
         return [], [{"row": 1, "column": "", "cell": "A1", "message": spec["empty"]}]
     cols = _header_map(rows[0], spec["columns"])
@@ -73,7 +83,7 @@ def read(path, texts: dict) -> tuple[list[dict], list[dict]]:
                            "cell": f"{get_column_letter(cols[field] + 1)}{n}",
                            "message": message})
 
-        item = {"number": str(get("number")).strip() if get("number") else None,
+        item = {"row": n, "number": str(get("number")).strip() if get("number") else None,
                 "parties": [{"name": str(get("applicant")).strip() if get("applicant") else "",
                              "role": "applicant", "phone": _str(get("applicant_phone"))}],
                 "village": _str(get("village")), "summary": _str(get("summary"))}
@@ -144,3 +154,40 @@ def run(sessions, path, texts: dict, *, commit: bool = False, actor=None) -> dic
         report["errors"] = [{"row": 0, "column": "", "cell": "", "message": e.message(texts)}]
         report["written"] = 0
     return report
+
+
+def preview(rows: list[dict]) -> list[dict]:
+    """What a commit would create, one line per row of the file (for the dry run's table)."""
+    out = []
+    for r in rows:
+        names = {p["role"]: p["name"] for p in r["parties"]}
+        out.append({"row": r["row"], "number": r["number"], "applicant": names.get("applicant"),
+                    "respondent": names.get("respondent"), "domain": r["domain"],
+                    "township": r["township"], "registered_at": r["registered_at"] and
+                    (r["registered_at"] + dt.timedelta(hours=8)).date().isoformat(),
+                    "outcome": r["outcome"]})
+    return out
+
+
+def upload(sessions, data: bytes, filename: str, texts: dict, *, limit_kb: int,
+           commit: bool = False, checked: str | None = None, actor=None) -> dict:
+    """An uploaded file: checked for its type (an .xlsx name and a zip's first bytes) and size,
+    then read as :func:`run` reads a path. A dry run's report carries ``checked`` (the file's
+    SHA-256) and ``preview``; a commit must send the same ``checked`` back, so what is written is
+    the file the admin saw checked. Refusals of the file itself raise :class:`LedgerError`."""
+    if not data:
+        raise LedgerError(400, "import_no_file")
+    if len(data) > limit_kb * 1024:
+        raise LedgerError(413, "import_too_large", limit=limit_kb)
+    if not (filename or "").lower().endswith(".xlsx") or not data.startswith(XLSX_MAGIC):
+        raise LedgerError(400, "import_not_xlsx")
+    digest = hashlib.sha256(data).hexdigest()
+    if commit and checked != digest:
+        raise LedgerError(409, "import_not_checked")
+    if commit:
+        report = run(sessions, io.BytesIO(data), texts, commit=True, actor=actor)
+    else:
+        rows, errors = read(io.BytesIO(data), texts)
+        report = {"rows": len(rows), "errors": errors, "written": 0, "dry_run": True,
+                  "preview": [] if errors else preview(rows)[:200]}
+    return {**report, "checked": digest}

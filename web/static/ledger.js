@@ -165,6 +165,62 @@
     });
   }
 
+  function importPage() {
+    var f = document.getElementById("import-form");
+    var result = document.getElementById("import-result");
+    var commit = document.getElementById("import-commit");
+    var checked = null;
+    function send(extra) {
+      var data = new FormData(f);
+      Object.keys(extra).forEach(function (k) { data.append(k, extra[k]); });
+      return fetch("/api/console/ledger/import", {method: "POST", body: data,
+        credentials: "same-origin", headers: {"X-CSRF-Token": CSRF, "Accept": "application/json"}})
+        .then(function (r) {
+          return r.json().catch(function () { return {error: "bad_response", message: "服务器的回答无法读取，请刷新页面。"}; });
+        });
+    }
+    function rows(id, items, cells) {
+      var table = document.getElementById(id), tb = table.querySelector("tbody");
+      tb.textContent = "";
+      items.forEach(function (it) {
+        var tr = el("tr");
+        cells(it).forEach(function (c) { tr.appendChild(el("td", "", c)); });
+        tb.appendChild(tr);
+      });
+      table.hidden = !items.length;
+    }
+    function show(j) {
+      result.hidden = false;
+      var errors = j.errors || [];
+      rows("import-errors", errors, function (e) { return [e.row || "", e.column, e.cell, e.message]; });
+      rows("import-preview", errors.length ? [] : (j.preview || []), function (p) {
+        return [p.row, p.number || "（自动编号）", p.applicant, p.respondent || "",
+                label("domains", p.domain), p.township, p.registered_at, label("statuses", p.outcome)];
+      });
+      var s = document.getElementById("import-summary");
+      if (j.written) s.textContent = "已导入 " + j.written + " 件纠纷。";
+      else if (errors.length) s.textContent = "发现 " + errors.length + " 处错误，请改正后重新检查；什么也没有写入。";
+      else s.textContent = "检查通过：将登记 " + j.rows + " 件纠纷。请核对后点“确认导入”。";
+      checked = !errors.length && j.dry_run ? j.checked : null;
+      commit.hidden = !checked;
+    }
+    f.addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      send({}).then(function (j) { if (showError(j)) show(j); else { result.hidden = true; } });
+    });
+    f.querySelector("input[type=file]").addEventListener("change", function () {
+      checked = null; commit.hidden = true; result.hidden = true;
+    });
+    commit.addEventListener("click", function () {
+      commit.disabled = true;
+      send({commit: "1", checked: checked}).then(function (j) {
+        commit.disabled = false;
+        if (showError(j)) show(j); else if (j.errors) show(j);
+      });
+    });
+  }
+
+  if (body.dataset.page === "import") importPage();
   if (body.dataset.page === "gaps") gapsPage();
   if (body.dataset.page === "disputes") listPage();
   if (body.dataset.page === "dispute") disputePage();

@@ -9,6 +9,8 @@ import datetime as dt
 from flask import Blueprint, Response, current_app, jsonify, request
 from flask_login import current_user
 
+from knowledge import settings
+
 from ..services.ledger import LedgerError
 from ..services.workdays import CST
 from .console import STAFF, _page, role_required
@@ -125,6 +127,47 @@ def init_app(app) -> None:
     app.register_error_handler(LedgerError, ledger_refusal)
     # transcripts past RETENTION_DAYS are deleted once a day (README, "Dispute ledger")
     app.before_request(lambda: app.extensions["daily_purge"]() and None)
+
+
+# -- import of an Excel ledger (admins) -------------------------------------------------------------
+def _import_limit_kb() -> int:
+    return int(settings.get("IMPORT_MAX_KB", current_app.config["SETTINGS"]))
+
+
+@bp.before_request
+def _room_for_imports():
+    """Only the import upload may be larger than MAX_REQUEST_BYTES (set before the body is
+    read); a declared length over the limit is refused before anything is read."""
+    if request.endpoint == "ledger.api_import" and request.method == "POST":
+        limit = _import_limit_kb()
+        if (request.content_length or 0) > limit * 1024 + 65536:
+            raise LedgerError(413, "import_too_large", limit=limit)
+        request.max_content_length = limit * 1024 + 65536
+
+
+@bp.post("/api/console/ledger/import")
+@role_required("admin")
+def api_import():
+    """multipart: ``file`` (.xlsx); ``commit=1`` with the dry run's ``checked`` to write."""
+    from ..services.ledger_import import upload
+
+    f = request.files.get("file")
+    limit = _import_limit_kb()
+    report = upload(_ext("db"), f.read(limit * 1024 + 1) if f else b"",
+                    f.filename if f else "", _texts(), limit_kb=limit,
+                    commit=request.form.get("commit") == "1",
+                    checked=request.form.get("checked"), actor=current_user)
+    if report["errors"] and not report["dry_run"]:
+        return jsonify({"error": "import_refused", "message": report["errors"][0]["message"],
+                        **report}), 400
+    return jsonify(report), 201 if report["written"] else 200
+
+
+@bp.get("/console/ledger/import")
+@role_required("admin")
+def import_page():
+    return _page("console/import.html", ledger=_texts()["labels"],
+                 limit_kb=_import_limit_kb())
 
 
 # -- statistics -------------------------------------------------------------------------------------
