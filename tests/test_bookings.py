@@ -177,6 +177,58 @@ def test_the_idempotency_key_makes_a_retry_safe(client, app):
         assert db.scalar(select(func.count()).select_from(Booking)) == 1
 
 
+def _at_once(app, calls):
+    """Each call with its own test client, released together from threads."""
+    import threading
+
+    barrier = threading.Barrier(len(calls))
+    out = [None] * len(calls)
+
+    def run(i, call):
+        c = app.test_client()
+        barrier.wait()
+        out[i] = call(c)
+
+    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    return out
+
+
+def test_concurrent_retries_and_moves_share_one_transaction_tail(client, app):
+    """The tail Bookings.book and Bookings.reschedule share (_in_slot): retries of one request
+    sent at once give one booking back to all (the replay after the index refuses the later
+    ones); two bookings moved to one slot at once: one moves, the other is 409 slot_taken with
+    the next free slots and keeps its time."""
+    from sqlalchemy import func, select
+
+    from web.models_booking import Booking
+
+    slots = free(client)
+    answers = _at_once(app, [lambda c: book(c, slots[3]["start"], key="same-key")] * 6)
+    assert {r.status_code for r in answers} == {201}
+    assert len({r.json["booking_id"] for r in answers}) == 1
+    with app.extensions["db"]() as db:
+        assert db.scalar(select(func.count()).select_from(Booking)) == 1
+    one = book(client, slots[4]["start"]).json
+    two = book(client, slots[5]["start"], name="赵六", phone="13700001111").json
+    target = slots[6]["start"]
+    moved = _at_once(app, [
+        lambda c, b=b: c.post(f"/api/bookings/{b['booking_id']}/reschedule",
+                              json={"start": target},
+                              headers={"X-Booking-Token": b["manage_token"]})
+        for b in (one, two)])
+    assert sorted(r.status_code for r in moved) == [200, 409]
+    lost = next(r for r in moved if r.status_code == 409)
+    assert lost.json["error"] == "slot_taken" and lost.json["next_slots"]
+    assert target not in [x["start"] for x in lost.json["next_slots"]]
+    loser = one if moved[0].status_code == 409 else two
+    assert client.get(f"/api/bookings/{loser['booking_id']}", headers={
+        "X-Booking-Token": loser["manage_token"]}).json["start"] == loser["start"]
+
+
 def test_reschedule_and_cancel_free_their_slots(client):
     slots = free(client)
     a, b, c = slots[0]["start"], slots[1]["start"], slots[2]["start"]

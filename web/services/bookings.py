@@ -264,8 +264,8 @@ class Bookings:
                     token_salt=secrets.token_hex(16), idempotency_key=key,
                     request_hash=self._request_hash(body), conversation_id=v["conversation_id"],
                     application=application)
-        s = self.sessions()
-        try:
+
+        def write(s: Session) -> dict:
             s.add(b)
             s.flush()  # the first statement of the transaction: the index decides here
             if self.ledger is not None:
@@ -275,18 +275,30 @@ class Bookings:
             out = self._created(s, b)
             if b.conversation_id:
                 self._tell_chat(s, b, "confirmed", out)
+            return out
+
+        # a retry whose first attempt did go in gets that booking back, not slot_taken
+        return self._in_slot(write, mediator["id"], v["start"],
+                             replay=(lambda: self._replay(key, body)) if key else None)
+
+    def _in_slot(self, write, mediator_id: str, start: dt.datetime, *, replay=None) -> dict:
+        """Run ``write(session)``, whose first statement takes the slot (the partial unique
+        index decides), and commit. When another booking holds the slot: roll back and answer
+        409 ``slot_taken`` with the next free slots, unless ``replay()`` finds the answer."""
+        s = self.sessions()
+        try:
+            out = write(s)
             s.commit()
             return out
         except IntegrityError:
             s.rollback()
         finally:
             s.close()
-        if key:
-            done = self._replay(key, body)
-            if done is not None:
-                return done
+        done = replay() if replay is not None else None
+        if done is not None:
+            return done
         raise self.error(409, "slot_taken", extra={
-            "next_slots": self.next_free(mediator["id"], v["start"])})
+            "next_slots": self.next_free(mediator_id, start)})
 
     # -- what a booking looks like ---------------------------------------------------------------
     def _video_link(self, b: Booking, m: Mediator) -> str | None:
@@ -382,29 +394,25 @@ class Bookings:
                 raise self.error(400, "not_a_slot")
             end = self._check_slot(s, m, leave, start, dt.datetime.now(CST))
             old = iso(b.start)
-        s = self.sessions()
-        try:
-            done = s.execute(update(Booking).where(Booking.id == b.id,
+        booking_id = b.id
+
+        def write(s: Session) -> dict:
+            done = s.execute(update(Booking).where(Booking.id == booking_id,
                                                    Booking.status == "confirmed")
                              .values(start=to_utc_naive(start), end=to_utc_naive(end),
                                      reschedules=Booking.reschedules + 1,
                                      updated_at=utcnow())).rowcount
-            if not done:
-                s.rollback()
+            if not done:  # cancelled meanwhile (the session is closed, nothing kept)
                 raise self.error(409, "cancelled")
-            s.add(BookingEvent(booking_id=b.id, kind="rescheduled", actor=actor,
+            s.add(BookingEvent(booking_id=booking_id, kind="rescheduled", actor=actor,
                                detail={"from": old, "to": iso(start)}))
-            b = s.get(Booking, b.id)
-            out = self.view(s, b)
-            if b.conversation_id:
-                self._tell_chat(s, b, "rescheduled", out)
-            s.commit()
+            moved = s.get(Booking, booking_id)
+            out = self.view(s, moved)
+            if moved.conversation_id:
+                self._tell_chat(s, moved, "rescheduled", out)
             return out
-        except IntegrityError:
-            s.rollback()
-        finally:
-            s.close()
-        raise self.error(409, "slot_taken", extra={"next_slots": self.next_free(m.id, start)})
+
+        return self._in_slot(write, m.id, start)
 
     # -- the chat --------------------------------------------------------------------------------
     def _when(self, value: str) -> str:
