@@ -335,10 +335,14 @@ def test_every_ledger_route_refuses_anonymous_calls_and_hostile_input_never_500(
                                           b'{"accepted_at": {"x": 1}}', b'{"mediator": []}',
                                           b'{"key": [], "decision": "covered", "faq_id": []}',
                                           b'{"conversation_id": ["x"]}', b'{"followup": "x"}',
-                                          b'{"held_at": 5, "place": [], "attendees": "x"}']:
+                                          b'{"held_at": 5, "place": [], "attendees": "x"}',
+                                          b'{"confirmation": {"applied_on": [], "court": 5}}']:
                 r = mediator.open(path, method=method, data=body, headers={
                     "Content-Type": "application/json", "X-CSRF-Token": mediator.csrf})
                 assert r.status_code < 500, (method, path, body[:80])
     for q in ("from=%ff", "to=9999-99-99", "group_by=%00", "from=2026-01-01&to=" + "9" * 3000):
         assert mediator.get(f"/api/console/stats?{q}").status_code == 400
     assert mediator.get("/api/console/followups?within=" + "9" * 50).status_code == 200
+    for q in ("month=%ff", "month=9999-99", "from=2026-01-01&to=" + "9" * 3000,
+              "month=2026-01&reviewed_by=%00" + "x" * 30):
+        assert mediator.get(f"/api/console/stats/monthly.pdf?{q}").status_code == 400
