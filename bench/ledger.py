@@ -25,6 +25,7 @@ from web.db import make_engine, make_sessionmaker, migrate  # noqa: E402
 from web.models import Conversation, Handoff  # noqa: E402
 from web.models_ledger import Dispute  # noqa: E402
 from web.services.ledger import townships  # noqa: E402
+from web.services.monthly import MonthlyReport  # noqa: E402
 from web.services.stats import Stats  # noqa: E402
 
 STATUSES = ("registered", "accepted", "mediating", "agreement", "no_agreement", "followed_up",
@@ -91,6 +92,18 @@ def main() -> None:
                 runs.append(time.perf_counter() - t0)
             timings[name] = {"best_ms": round(min(runs) * 1000), "worst_ms":
                              round(max(runs) * 1000), "disputes": report["totals"]["disputes"]}
+        # the monthly report a bureau sends up (web/services/monthly.py): one month, one year
+        monthly = MonthlyReport(make_sessionmaker(engine))
+        for a, b, month in ((dt.date(2025, 3, 1), dt.date(2025, 3, 31), "2025-03"),
+                            (dt.date(2025, 1, 1), dt.date(2025, 12, 31), None)):
+            runs = []
+            for _ in range(args.repeat):
+                t0 = time.perf_counter()
+                out = monthly.compute(a, b, month=month)
+                runs.append(time.perf_counter() - t0)
+            timings[f"monthly report {a}..{b}"] = {
+                "best_ms": round(min(runs) * 1000), "worst_ms": round(max(runs) * 1000),
+                "disputes": out["totals"]["disputes"]}
         report = {"machine": machine(), "disputes": args.disputes, "fill_s": round(filled, 1),
                   "repeat": args.repeat, "timings": timings,
                   "target_ms": 1000, "all_within_target": all(
