@@ -45,6 +45,9 @@ SETTINGS = (
     Setting("RASA_URL", "", "Base URL of the Rasa server; empty means http://HOST:RASA_PORT."),
     Setting("RASA_TIMEOUT", "30", "Seconds the web app waits for Rasa to answer one message."),
     Setting("STARTUP_TIMEOUT", "180", "Seconds `legalbot up` waits for each server to become ready."),
+    Setting("UNREADY_SECONDS", "30", "Seconds a running server may fail its readiness check "
+            "(Rasa: model loaded and parsing; actions: answering behind the secret; web: database "
+            "and index) before `legalbot up` restarts it."),
     Setting("MAX_MESSAGE_CHARS", "2000", "Longest message a resident may send, in characters."),
     Setting("RATE_LIMIT", "30", "Messages one conversation may send per minute."),
     Setting("SECRET_KEY", "", "Secret for signing tokens; empty means a random key kept in "
@@ -177,6 +180,13 @@ def statutes_hint(overrides: dict | None = None) -> str | None:
 
 def rasa_url(overrides: dict | None = None) -> str:
     return get("RASA_URL", overrides) or f"http://{get('HOST', overrides)}:{get('RASA_PORT', overrides)}"
+
+
+def actions_url(overrides: dict | None = None) -> str:
+    """The action server's webhook: LEGALBOT_ACTIONS_URL (set by `legalbot up` for all three
+    processes, and in deploy/legalbot.env), else from HOST and ACTIONS_PORT."""
+    given = (overrides or {}).get("ACTIONS_URL") or os.environ.get("LEGALBOT_ACTIONS_URL")
+    return given or f"http://{get('HOST', overrides)}:{get('ACTIONS_PORT', overrides)}/webhook"
 
 
 def secret(name: str, overrides: dict | None = None) -> str:

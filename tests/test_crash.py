@@ -55,12 +55,8 @@ def wait_back(stack, name, old_pid, timeout=240):
     p = proc(stack, name)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if p.popen.pid != old_pid and p.popen.poll() is None:
-            try:
-                if requests.get(p.ready_url, timeout=2).status_code == 200:
-                    return
-            except requests.RequestException:
-                pass
+        if p.popen.pid != old_pid and p.popen.poll() is None and stack.probe(p) == "ready":
+            return
         time.sleep(0.5)
     pytest.fail(f"{name} was not restarted within {timeout}s")
 
