@@ -115,7 +115,8 @@ def prepare(quiet: bool = False) -> int:
         say(f"knowledge ok: {summary['faqs']} FAQ entries, {summary['case_types']} case types")
         hint = settings.statutes_hint()
         if hint:
-            unverified = sum(p.severity == "warning" for p in problems)
+            unverified = sum(p.severity == "warning" and "text not available" in p.message
+                             for p in problems)  # counted as `legalbot check` counts them
             say(f"warning: {unverified} citations checked by name and article only; {hint}")
         params = build_index(settings.index_dir(), encoder=settings.get("ENCODER"),
                              knowledge=knowledge)
