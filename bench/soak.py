@@ -258,7 +258,8 @@ class Resident:
                 "mediator_id": mediator["id"], "start": slot["start"],
                 "mode": self.rnd.choice(slot["modes"]), "name": "测试居民",
                 "phone": f"139{self.rnd.randrange(10**8):08d}", "consent": True,
-                "conversation_id": conv["id"], "conversation_token": conv["h"]["X-Conversation-Token"]},
+                "conversation_id": conv["id"],
+                "conversation_token": conv["h"]["X-Conversation-Token"]},
                 headers={"Idempotency-Key": uuid.uuid4().hex})
             if status == 201:
                 break

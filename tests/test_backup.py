@@ -87,8 +87,8 @@ def test_backup_while_residents_write_then_the_app_runs_on_the_copy(tmp_path):
     assert oct(copy.stat().st_mode & 0o777) == "0o600"
     assert sqlite3.connect(copy).execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
-    restored, base2 = start_web_only(tmp_path / "restored",
-                                     extra_env=env_for({"LEGALBOT_DATABASE_URL": f"sqlite:///{copy}"}))
+    on_copy = env_for({"LEGALBOT_DATABASE_URL": f"sqlite:///{copy}"})
+    restored, base2 = start_web_only(tmp_path / "restored", extra_env=on_copy)
     try:
         for w in writers:
             kept = w.texts(base2)

@@ -73,8 +73,8 @@ def test_a_long_lock_answers_503_busy_and_loses_nothing(server):
     base, db = server
     conv, h = open_conversation(base)
     holder = hold_write_lock(db, BUSY_SECONDS + 3)
-    r = requests.post(f"{base}/api/conversations/{conv}/messages", json={"text": "忙的时候发的"},
-                      headers=h, timeout=60)
+    url, text = f"{base}/api/conversations/{conv}/messages", {"text": "忙的时候发的"}
+    r = requests.post(url, json=text, headers=h, timeout=60)
     opened = requests.post(f"{base}/api/conversations", timeout=60)
     holder.join()
     for resp in (r, opened):
@@ -82,7 +82,6 @@ def test_a_long_lock_answers_503_busy_and_loses_nothing(server):
         assert resp.json()["error"] == "busy" and "再发" in resp.json()["message"]
         assert resp.headers["Retry-After"].isdigit()
     assert resident_texts(db, conv) == []  # nothing half-stored
-    again = requests.post(f"{base}/api/conversations/{conv}/messages", json={"text": "忙的时候发的"},
-                          headers=h, timeout=60)
+    again = requests.post(url, json=text, headers=h, timeout=60)
     assert again.status_code == 200, again.text
     assert resident_texts(db, conv) == ["忙的时候发的"]

@@ -312,8 +312,8 @@ class Stack:
 
     def restart(self, p: Proc, timeout: float = 180) -> bool:
         """Start a process that died or hung again (what is left of its process group is killed
-        first, so its port is free); True once it is ready. Messages kept meanwhile are answered by the
-        web app when the resident's widget polls or writes again."""
+        first, so its port is free); True once it is ready. Messages kept meanwhile are answered
+        by the web app when the resident's widget polls or writes again."""
         try:
             os.killpg(p.popen.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
