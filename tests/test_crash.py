@@ -15,6 +15,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 LABOR = '/choose_domain{"domain": "labor"}'
 UNPAID = '/start_case{"case_type": "unpaid_wages"}'
+UNREADY = 20.0
 
 
 @pytest.fixture(scope="module")
@@ -33,8 +34,9 @@ def crash_stack(tmp_path_factory):
                          "LEGALBOT_RASA_TIMEOUT": "10"})
     s.start(timeout=240)
     stopping = threading.Event()
-    watcher = threading.Thread(target=s.supervise, args=(stopping,), kwargs={"timeout": 240},
-                               daemon=True)
+    # a process that hangs is restarted after UNREADY seconds (30 by default)
+    watcher = threading.Thread(target=s.supervise, args=(stopping,), daemon=True,
+                               kwargs={"timeout": 240, "unready_after": UNREADY})
     watcher.start()
     yield s
     stopping.set()
@@ -55,12 +57,8 @@ def wait_back(stack, name, old_pid, timeout=240):
     p = proc(stack, name)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if p.popen.pid != old_pid and p.popen.poll() is None:
-            try:
-                if requests.get(p.ready_url, timeout=2).status_code == 200:
-                    return
-            except requests.RequestException:
-                pass
+        if p.popen.pid != old_pid and p.popen.poll() is None and stack.probe(p) == "ready":
+            return
         time.sleep(0.5)
     pytest.fail(f"{name} was not restarted within {timeout}s")
 
@@ -172,3 +170,46 @@ def _ignore_errors(fn, **kw):
         fn(**kw)
     except (requests.RequestException, AssertionError):
         pass  # the web process it was talking to was killed
+
+
+def test_rasa_hung_for_about_a_minute_is_restarted_and_nothing_is_lost(crash_stack):
+    """Rasa stopped (``kill -STOP``: its port still takes connections, nothing answers) is not
+    "running" to the supervisor: it fails its readiness check, is restarted after UNREADY
+    seconds, and with its restart the outage lasts about a minute. Meanwhile two residents
+    write: every message is kept and gets the notice at once; afterwards each is answered, in
+    order, without being sent again, and the form goes on."""
+    a, b = Resident(crash_stack), Resident(crash_stack)
+    a.start_unpaid_wages()
+    old, t0 = proc(crash_stack, "rasa").popen.pid, time.monotonic()
+    kill(crash_stack, "rasa", signal.SIGSTOP)
+    question = "老板欠了我三个月工资不给怎么办"
+    for who, text in ((a, "3个月"), (b, question), (a, "2026年5月10日")):
+        said = who.say(text=text)
+        assert said and said[0]["from"] == "system" and "12348" in said[0]["text"]
+    wait_back(crash_stack, "rasa", old, timeout=300)
+    outage = time.monotonic() - t0
+    assert outage > UNREADY  # not restarted before it had been unready that long
+    first, second = a.reply_to("3个月"), a.reply_to("2026年5月10日")
+    assert "（第3题）" in "\n".join(m["text"] for m in first)
+    assert "（第4题）" in "\n".join(m["text"] for m in second)
+    assert max(m["seq"] for m in first) < min(m["seq"] for m in second)  # in order
+    assert "工资" in "\n".join(m["text"] for m in b.reply_to(question))
+    heard = heard_by_rasa(crash_stack, a.conv)
+    assert heard.count("3个月") == 1 and heard.count("2026年5月10日") == 1
+    print(f"Rasa out for {outage:.0f} s (stopped, then restarted by the supervisor)")
+
+
+def test_a_hung_action_server_is_restarted(crash_stack):
+    """The action server stopped (``kill -STOP``) mid-form: the supervisor restarts it once
+    it has failed its readiness check for UNREADY seconds; the message sent meanwhile is
+    answered without the resident sending it again and the form goes on."""
+    resident = Resident(crash_stack)
+    resident.start_unpaid_wages()
+    old = proc(crash_stack, "actions").popen.pid
+    kill(crash_stack, "actions", signal.SIGSTOP)
+    said = resident.say(text="3个月")
+    assert said and said[0]["from"] == "system" and "12348" in said[0]["text"]
+    wait_back(crash_stack, "actions", old)
+    replies = resident.reply_to("3个月", timeout=180)
+    assert "（第3题）" in "\n".join(m["text"] for m in replies)
+    assert "（第4题）" in "\n".join(m["text"] for m in resident.say(text="2026年5月10日"))

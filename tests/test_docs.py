@@ -5,6 +5,8 @@ import os
 import re
 from pathlib import Path
 
+import pytest
+
 from knowledge.settings import SETTINGS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,13 +33,16 @@ def test_ci_runs_the_readme_test_command():
     assert "make run" in README
 
 
-def test_without_a_statute_folder_check_passes_with_a_counted_warning(tmp_path):
+@pytest.mark.parametrize("folder", ["no-such-folder", "empty-folder"])
+def test_without_a_statute_folder_check_passes_with_a_counted_warning(tmp_path, folder):
     """A fresh machine without ../shared: `legalbot check` (and so `make run`) goes on, and says
-    how many citations it could verify only by name and how to add the folder."""
+    how many citations it could verify only by name and how to add the folder — also when
+    LEGALBOT_STATUTES_DIRS names a folder that is there but holds no statute texts."""
     import subprocess
     import sys
 
-    env = {**os.environ, "LEGALBOT_STATUTES_DIRS": str(tmp_path / "no-such-folder")}
+    (tmp_path / "empty-folder").mkdir()
+    env = {**os.environ, "LEGALBOT_STATUTES_DIRS": str(tmp_path / folder)}
     p = subprocess.run([sys.executable, "-m", "web.cli", "check"], cwd=ROOT, env=env,
                        capture_output=True, text=True, timeout=300)
     assert p.returncode == 0, p.stdout[-2000:]

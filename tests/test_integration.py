@@ -24,7 +24,9 @@ def say(stack, conv, headers, **body):
 def test_healthz_reports_all_three_parts(stack):
     r = requests.get(f"{stack.url}/healthz", timeout=10)
     assert r.status_code == 200
-    assert r.json()["checks"] == {"database": True, "index": True, "rasa": True}
+    body = r.json()
+    assert body["checks"] == {"database": True, "index": True, "rasa": True, "actions": True}
+    assert body["actions"] == "ready" and list(body["rasa_processes"].values()) == ["ready"]
 
 
 def test_greeting_comes_back_with_the_menu(stack):

@@ -4,7 +4,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 
 from sqlalchemy import create_engine, event, inspect, select, text
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from . import models_booking
@@ -92,7 +92,11 @@ MIGRATIONS = {1: _v1, 2: _v2, 3: _v3, 4: _v4, 5: _v5, 6: _v6, 7: _v7}
 def make_engine(url: str) -> Engine:
     kwargs = {}
     if url.startswith("sqlite"):
-        kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+        # a writer finding the database busy retries for 30 s (SQLite's busy timeout), or for
+        # the URL's own ?timeout=N; past that the request answers 503 busy (web/security.py)
+        kwargs["connect_args"] = {"check_same_thread": False}
+        if "timeout" not in make_url(url).query:
+            kwargs["connect_args"]["timeout"] = 30
     engine = create_engine(url, future=True, pool_pre_ping=True, **kwargs)
     if url.startswith("sqlite"):
         @event.listens_for(engine, "connect")

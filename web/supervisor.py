@@ -2,7 +2,9 @@
 
 ``prepare()`` validates the knowledge base, builds the retrieval index when its content changed,
 writes the jieba lexicon for Rasa, and trains the Rasa model when its data changed.
-``up()`` starts the three, waits until each answers, prints the URL, restarts any that dies
+``up()`` starts the three, waits until each is ready (``Stack.probe``: Rasa with its model
+loaded and parsing, the action server with its actions behind the shared secret, the web app's
+database and index), prints the URL, restarts any that dies or stays unready
 (``Stack.supervise``), and stops all of them on Ctrl-C. Every failure is one clear line and a
 non-zero exit.
 The same :class:`Stack` is used by the integration tests, on free ports.
@@ -26,6 +28,9 @@ import requests
 from knowledge import settings
 from knowledge.content.library import get_knowledge
 from knowledge.privacy import mask_personal
+
+from .clients.actions import actions_state
+from .clients.rasa import READY, rasa_state
 
 ROOT = settings.ROOT
 RASA_BIN = ROOT / ".venv-rasa" / "bin" / "rasa"
@@ -110,7 +115,8 @@ def prepare(quiet: bool = False) -> int:
         say(f"knowledge ok: {summary['faqs']} FAQ entries, {summary['case_types']} case types")
         hint = settings.statutes_hint()
         if hint:
-            unverified = sum(p.severity == "warning" for p in problems)
+            unverified = sum(p.severity == "warning" and "text not available" in p.message
+                             for p in problems)  # counted as `legalbot check` counts them
             say(f"warning: {unverified} citations checked by name and article only; {hint}")
         params = build_index(settings.index_dir(), encoder=settings.get("ENCODER"),
                              knowledge=knowledge)
@@ -153,9 +159,10 @@ def web_server_command(host: str, port: int) -> list[str]:
 class Proc:
     name: str
     cmd: list[str]
-    ready_url: str
+    url: str  # its base URL; what "ready" means is Stack.probe
     popen: subprocess.Popen | None = None
     lines: list[str] = field(default_factory=list)
+    unready_since: float | None = None  # monotonic time of the first failed probe in a row
 
     def last_line(self) -> str:
         interesting = [ln for ln in self.lines if ln.strip()]
@@ -199,15 +206,15 @@ class Stack:
         self.procs = [
             Proc("actions", [str(APP_PY), "-m", "bot.actions.server", "--host", host,
                              "--port", str(actions_port)],
-                 f"http://{host}:{actions_port}/health"),
+                 f"http://{host}:{actions_port}"),
             # Rasa's own `rasa run`, with bot/rasa_server.py's two measured speed-ups
             *[Proc("rasa" if i == 0 else f"rasa-{i + 1}",
                    [str(RASA_PY), "-m", "bot.rasa_server", "run", "--quiet", "--enable-api",
                     "--auth-token", self.rasa_token, "-i", host, "-p", str(port),
                     "--model", str(model), "--endpoints", "bot/endpoints.yml",
-                    "--credentials", "bot/credentials.yml"], f"http://{host}:{port}/")
+                    "--credentials", "bot/credentials.yml"], f"http://{host}:{port}")
               for i, port in enumerate(self.rasa_ports)],
-            Proc("web", web_server_command(host, web_port), f"http://{host}:{web_port}/livez"),
+            Proc("web", web_server_command(host, web_port), f"http://{host}:{web_port}"),
         ]
 
     @property
@@ -265,33 +272,54 @@ class Stack:
 
     def _wait_ready(self, procs: list[Proc], timeout: float) -> None:
         deadline = time.monotonic() + timeout
-        pending = list(procs)
+        pending = {p.name: p for p in procs}
+        why: dict[str, str] = {}
         while pending:
-            for p in list(pending):
+            for p in list(pending.values()):
                 if p.popen.poll() is not None:
                     time.sleep(0.3)  # let the pump read the last lines
                     raise StartupError(f"{p.name} exited with code {p.popen.returncode} while "
                                        f"starting: {p.last_line()}")
-                try:
-                    if requests.get(p.ready_url, timeout=2).status_code == 200:
-                        pending.remove(p)
-                except requests.RequestException:
-                    pass
+                state = self.probe(p)
+                if state == READY:
+                    del pending[p.name]
+                    p.unready_since = None
+                else:
+                    why[p.name] = state
             if time.monotonic() > deadline:
-                names = ", ".join(p.name for p in pending)
-                raise StartupError(f"{names} not ready after {timeout:.0f}s: {pending[0].last_line()}")
+                first = next(iter(pending.values()))
+                raise StartupError(f"{', '.join(pending)} not ready after {timeout:.0f}s "
+                                   f"({why.get(first.name)}): {first.last_line()}")
             if pending:
                 time.sleep(0.5)
 
+    def probe(self, p: Proc, timeout: float = 5.0) -> str:
+        """READY, or what is wrong. Answering HTTP is not enough: a Rasa process is ready when
+        its model is loaded and a probe text goes through its NLU graph (a model that failed to
+        load leaves Rasa answering ``/`` while every turn fails); the action server when its
+        actions answer behind the shared secret; the web app when its ``/healthz`` finds its
+        own database and index (not Rasa: the web app is not restarted for Rasa's sake)."""
+        if p.name.startswith("rasa"):
+            return rasa_state(p.url, self.rasa_token, timeout=timeout, parse=True)
+        if p.name == "actions":
+            return actions_state(p.url, self.actions_token, timeout=timeout)
+        try:
+            checks = requests.get(f"{p.url}/healthz", timeout=2 * timeout).json()["checks"]
+        except (requests.RequestException, ValueError, KeyError, TypeError):
+            return "unreachable"
+        bad = [part for part in ("database", "index") if not checks.get(part)]
+        return READY if not bad else f"{' and '.join(bad)} not ok"
+
     def restart(self, p: Proc, timeout: float = 180) -> bool:
-        """Start a process that died again (what is left of its process group is killed first,
-        so its port is free); True once it answers. Messages kept meanwhile are answered by the
-        web app when the resident's widget polls or writes again."""
+        """Start a process that died or hung again (what is left of its process group is killed
+        first, so its port is free); True once it is ready. Messages kept meanwhile are answered
+        by the web app when the resident's widget polls or writes again."""
         try:
             os.killpg(p.popen.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
             pass
         p.popen.wait()
+        p.unready_since = None
         self._spawn(p)
         try:
             self._wait_ready([p], timeout)
@@ -303,25 +331,33 @@ class Stack:
         return True
 
     def supervise(self, stopping: threading.Event, *, timeout: float = 180,
-                  max_failures: int = 5) -> int:
-        """Until ``stopping`` is set: a process that dies is restarted (with a growing pause when
-        it keeps dying); after ``max_failures`` failed restarts in a row everything stops and
-        the result is 1. Returns 0 when stopped on request."""
-        failures = 0
+                  max_failures: int = 5, unready_after: float | None = None,
+                  probe_every: float = 5.0) -> int:
+        """Until ``stopping`` is set: a process that dies, or stays unready (:meth:`probe`) for
+        ``unready_after`` seconds (hung, stopped, its model gone), is restarted (with a growing
+        pause when it keeps failing); after ``max_failures`` failed restarts in a row everything
+        stops and the result is 1. Returns 0 when stopped on request."""
+        if unready_after is None:
+            unready_after = float(settings.get("UNREADY_SECONDS"))
+        failures, next_probe = 0, time.monotonic() + probe_every
         while not stopping.is_set():
-            dead = self.dead()
-            if dead is None:
+            victim = self.dead()
+            if victim is not None:
+                say(f"{victim.name} stopped unexpectedly (code {victim.popen.returncode}): "
+                    f"{victim.last_line()}; restarting it")
+            elif time.monotonic() >= next_probe:
+                victim = self.unready(unready_after)
+                next_probe = time.monotonic() + probe_every
+            if victim is None:
                 stopping.wait(1.0)
                 continue
-            say(f"{dead.name} stopped unexpectedly (code {dead.popen.returncode}): "
-                f"{dead.last_line()}; restarting it")
-            if self.restart(dead, timeout):
+            if self.restart(victim, timeout):
                 failures = 0
-                say(f"{dead.name} is back")
+                say(f"{victim.name} is back")
                 continue
             failures += 1
             if failures >= max_failures:
-                say(f"{dead.name} failed to restart {failures} times; stopping everything")
+                say(f"{victim.name} failed to restart {failures} times; stopping everything")
                 self.stop()
                 return 1
             stopping.wait(min(2 ** failures, 30))
@@ -343,6 +379,29 @@ class Stack:
 
     def dead(self) -> Proc | None:
         return next((p for p in self.procs if p.popen and p.popen.poll() is not None), None)
+
+    def unready(self, after: float) -> Proc | None:
+        """Probes every running process once; the first that has failed its probe continuously
+        for ``after`` seconds (one clear line says so), else None."""
+        now = time.monotonic()
+        for p in self.procs:
+            if not p.popen or p.popen.poll() is not None:
+                continue
+            state = self.probe(p)
+            if state == READY:
+                if p.unready_since is not None:
+                    say(f"{p.name} is ready again")
+                p.unready_since = None
+                continue
+            if p.unready_since is None:
+                p.unready_since = now
+                say(f"{p.name} is not ready ({state}); restarting it if it stays so for "
+                    f"{after:.0f}s")
+            if now - p.unready_since >= after:
+                say(f"{p.name} has not been ready for {now - p.unready_since:.0f}s ({state}): "
+                    f"{p.last_line()}; restarting it")
+                return p
+        return None
 
     def stop(self) -> None:
         for p in self.procs:

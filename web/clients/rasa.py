@@ -1,6 +1,6 @@
-"""The web app's only way to talk to Rasa: its REST channel, its root URL for health, and its
-HTTP API (with the token) to append events such as ``resume`` when a person hands a
-conversation back to the robot."""
+"""The web app's only way to talk to Rasa: its REST channel, its HTTP API (with the token) for
+health (``/status``: is a model loaded?) and to append events such as ``resume`` when a person
+hands a conversation back to the robot."""
 from __future__ import annotations
 
 import zlib
@@ -10,6 +10,34 @@ import requests
 
 class RasaUnavailable(RuntimeError):
     """Rasa (or the action server behind it) did not answer."""
+
+
+# what rasa_state() says of one Rasa process
+READY, NO_MODEL, UNREACHABLE = "ready", "no_model", "unreachable"
+PROBE_TEXT = "你好"
+
+
+def rasa_state(url: str, token: str | None, *, timeout: float = 3.0, parse: bool = False,
+               http=requests) -> str:
+    """READY only when the process answers ``/status`` with a loaded model (a Rasa whose model
+    failed to load still answers ``/`` and every turn fails); with ``parse``, a probe text must
+    also go through its NLU graph and come back with an intent. NO_MODEL when it answers without
+    a usable model; UNREACHABLE when it does not answer within ``timeout``."""
+    params = {"token": token} if token else None
+    try:
+        resp = http.get(f"{url}/status", params=params, timeout=timeout)
+        if resp.status_code != 200 or not (resp.json() or {}).get("model_file"):
+            return NO_MODEL
+        if parse:
+            resp = http.post(f"{url}/model/parse", params=params, json={"text": PROBE_TEXT},
+                             timeout=timeout)
+            if resp.status_code != 200 or not ((resp.json() or {}).get("intent") or {}).get("name"):
+                return NO_MODEL
+    except requests.RequestException:
+        return UNREACHABLE
+    except (ValueError, AttributeError):  # an answer that is not Rasa's JSON
+        return NO_MODEL
+    return READY
 
 
 class RasaClient:
@@ -64,17 +92,12 @@ class RasaClient:
         return self.base_urls[zlib.crc32(sender.encode()) % len(self.base_urls)]
 
     def ping(self) -> bool:
-        """Every Rasa process answers."""
-        return all(v for v in self.states().values())
+        """Every Rasa process answers with its model loaded."""
+        return all(v == READY for v in self.states().values())
 
-    def states(self) -> dict[str, bool]:
-        out = {}
-        for url in self.base_urls:
-            try:
-                out[url] = self._http.get(f"{url}/", timeout=3).status_code == 200
-            except requests.RequestException:
-                out[url] = False
-        return out
+    def states(self) -> dict[str, str]:
+        """Each Rasa process by its URL: READY, NO_MODEL or UNREACHABLE (:func:`rasa_state`)."""
+        return {url: rasa_state(url, self.token, http=self._http) for url in self.base_urls}
 
     def replies_to(self, sender: str, msg_id: int) -> list[dict] | None:
         """What Rasa said after it heard message ``msg_id`` (as :meth:`send` returns it), or None

@@ -1,10 +1,14 @@
-"""``GET /healthz``: 200 only when the database, the index and Rasa all answer."""
+"""``GET /healthz``: the state of each part; 200 only when the database, the index, every Rasa
+process (with its model loaded) and the action server all answer."""
 from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify
 from sqlalchemy import text
 
+from knowledge import settings
 from retrieval.index import index_status
+
+from ..clients.actions import READY, actions_base, actions_state
 
 bp = Blueprint("health", __name__)
 
@@ -18,14 +22,14 @@ def _database_ok() -> bool:
         return False
 
 
-def _index_ok() -> bool:
-    return index_status(current_app.extensions["index_dir"]) == "ok"
-
-
 @bp.get("/healthz")
 def healthz():
     rasa = current_app.extensions["rasa"].states()  # each Rasa process by its URL
-    checks = {"database": _database_ok(), "index": _index_ok(), "rasa": all(rasa.values())}
+    index = index_status(current_app.extensions["index_dir"])
+    actions = actions_state(actions_base(settings.actions_url(current_app.config["SETTINGS"])))
+    checks = {"database": _database_ok(), "index": index == "ok",
+              "rasa": all(v == READY for v in rasa.values()), "actions": actions == READY}
     ok = all(checks.values())
     return jsonify({"status": "ok" if ok else "unavailable", "checks": checks,
-                    "rasa_processes": rasa}), 200 if ok else 503
+                    "index": index, "actions": actions, "rasa_processes": rasa}), \
+        200 if ok else 503
