@@ -182,3 +182,25 @@ def test_monthly_report_downloaded_from_the_stats_page(page):
     assert "填报人：admin1调解员" in ws["A16"].value and "审核人：李股长" in ws["A16"].value
     shot(pg, "ledger-monthly")
     assert errors == []
+
+
+def test_judicial_confirmation_noted_on_the_dispute_page(page, app):  # noqa: F811
+    """Dispute 1 of the fixture reached an agreement on 2026-03-12: the page offers 司法确认
+    with its last day, and what is entered is kept and counted in the monthly report."""
+    pg, base, errors = page
+    pg.goto(base + "/console/disputes/1")
+    pg.wait_for_selector("#d-confirmation:not([hidden])")
+    assert pg.locator("#d-confirmation-due").inner_text() == "2026-04-13"
+    pg.locator("#d-confirm input[name=applied_on]").fill("2026-03-20")
+    pg.get_by_label("受理法院").fill("建安区人民法院")
+    pg.locator("#d-confirm select[name=result]").select_option("confirmed")
+    pg.get_by_role("button", name="记录司法确认").click()
+    pg.wait_for_selector("#d-confirmation-noted:has-text('建安区人民法院')")
+    import datetime as dt
+
+    report = app.extensions["monthly"].compute(dt.date(2026, 3, 1), dt.date(2026, 3, 31))
+    assert report["totals"]["confirmed"] == 1
+    pg.goto(base + "/console/disputes/3")  # still mediating: nothing to confirm
+    pg.wait_for_selector("#d-status:has-text('调解中')")
+    assert pg.locator("#d-confirmation").is_hidden()
+    assert errors == []

@@ -137,3 +137,15 @@ def test_empty_range_and_bad_input(fixture):
         assert r.status_code == 400 and r.get_json()["error"] in ("bad_range", "bad_group")
         assert fixture.get(f"/api/console/stats.xlsx?{q}").status_code == 400
     assert fixture.get("/console/stats?from=bad").status_code == 200  # the page says so
+
+
+def test_a_name_that_looks_like_a_formula_stays_text_in_the_xlsx():
+    from knowledge.content.library import get_knowledge
+    from web.services.stats import to_xlsx
+
+    empty = _row(None)
+    report = {"from": None, "to": None, "group_by": "mediator",
+              "rows": [{**empty, "key": '=HYPERLINK("http://x","a")'}], "totals": empty}
+    data = to_xlsx(report, get_knowledge().texts["ledger"]["stats"])
+    cell = load_workbook(io.BytesIO(data)).active["A3"]
+    assert (cell.value, cell.data_type) == ('=HYPERLINK("http://x","a")', "s")

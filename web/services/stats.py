@@ -254,6 +254,9 @@ def to_xlsx(report: dict, headers: dict) -> bytes:
         cell.font = Font(bold=True)
     for row in report["rows"] + [{**report["totals"], "key": headers["total"]}]:
         ws.append([row[c] for c in COLUMNS])
+        key = ws.cell(ws.max_row, 1)
+        if isinstance(key.value, str):
+            key.data_type = "s"  # a name such as "=HYPERLINK(...)" stays text, never a formula
     for col, width in zip("ABCDEFGHIJ", (16, 10, 10, 10, 10, 10, 10, 10, 10, 10)):
         ws.column_dimensions[col].width = width
     buf = io.BytesIO()

@@ -116,6 +116,11 @@
         a.href = d.documents[k]; a.target = "_blank"; a.rel = "noopener";
         docs.appendChild(a); docs.appendChild(document.createTextNode("　"));
       });
+      document.getElementById("d-confirmation").hidden = !d.confirmation_due;
+      document.getElementById("d-confirmation-due").textContent = d.confirmation_due || "";
+      var c = d.confirmation;
+      document.getElementById("d-confirmation-noted").textContent = c ? "已记录：" + c.applied_on +
+        " 向" + c.court + "申请" + (c.result === "confirmed" ? "，裁定确认有效" : c.result === "refused" ? "，裁定驳回申请" : "") + "。" : "";
       var sessions = document.getElementById("d-sessions");
       sessions.textContent = "";
       d.sessions.forEach(function (x) {
@@ -144,6 +149,12 @@
     document.getElementById("d-extend").addEventListener("submit", function (ev) {
       ev.preventDefault();
       api("PATCH", url, form(ev.target)).then(function (j) { if (showError(j)) render(j); });
+    });
+    document.getElementById("d-confirm").addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      var f = form(ev.target);
+      api("PATCH", url, {confirmation: {applied_on: f.applied_on, court: f.court,
+        result: f.result || null}}).then(function (j) { if (showError(j)) render(j); });
     });
     document.getElementById("d-session").addEventListener("submit", function (ev) {
       ev.preventDefault();
