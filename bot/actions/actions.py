@@ -7,7 +7,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ConversationPaused, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from knowledge.interview import safety
+from knowledge.interview import intake, safety
 from knowledge.interview.vocabulary import compact
 
 from .components import get_case_types, get_menus, get_retriever
@@ -19,8 +19,10 @@ class ActionAnswerQuestion(Action):
     def name(self) -> str:
         return "action_answer_question"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[Any]:
-        text = (tracker.latest_message.get("text") or "").strip()
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict,
+            text: str | None = None) -> list[Any]:
+        """Answers the latest message (or ``text``, the question part of it)."""
+        text = (text or tracker.latest_message.get("text") or "").strip()
         chosen = chosen_faq(tracker)
         if chosen:
             try:
@@ -94,6 +96,13 @@ class ActionGreet(Action):
         return "action_greet"
 
     def run(self, dispatcher, tracker, domain):
+        text = tracker.latest_message.get("text") or ""
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        story = intake.after_greeting(text) if intent == "greet" and not text.startswith("/") \
+            else None
+        if story:
+            # "你好，我想问一下，我老公…": the greeting is manners, the story is the question
+            return ActionAnswerQuestion().run(dispatcher, tracker, domain, text=story)
         greeting = get_menus()["greeting"]
         dispatcher.utter_message(text=" ".join(greeting["text"].split()),
                                  buttons=greeting["buttons"])

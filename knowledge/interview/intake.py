@@ -35,6 +35,42 @@ def suggest(text: str, case_types: dict, fallback: str | None = None) -> str | N
     return best or (fallback if fallback in case_types else None)
 
 
+def _strip(s: str, words: list[str], *, leading: bool) -> str:
+    """``s`` without the ``words`` (only at its start when ``leading``), longest words first."""
+    ordered = sorted((compact(w) for w in words), key=len, reverse=True)
+    changed = True
+    while changed and s:
+        changed = False
+        for w in ordered:
+            if w and (s.startswith(w) if leading else w in s):
+                s = s[len(w):] if leading else s.replace(w, "")
+                changed = True
+                break
+    return s
+
+
+def after_greeting(text: str) -> str | None:
+    """The story after an opening greeting ("你好，我想问一下，我老公要跟我离婚…" -> the story),
+    or None when the message is only a greeting (or too little else to be a question)."""
+    w = _intake()
+    parts = [compact(p) for p in _STOP.split(text or "")]
+    rest = _strip("".join(p for p in parts if p), w["greeting_words"], leading=True)
+    if len(rest) < int(w["greeting_rest_min"]):
+        return None
+    # keep the resident's own punctuation: drop the opening pieces that were only a greeting
+    pieces = [p for p in re.split(r"(?<=[，,。.；;！!？?\n\s])", text) if p]
+    while pieces and not _strip(compact(pieces[0]), w["greeting_words"], leading=True):
+        pieces.pop(0)
+    return "".join(pieces).strip() or rest
+
+
+def only_asks_to_start(text: str) -> bool:
+    """"帮我算算" / "帮我分析一下我的情况": words that only ask to start an analysis, nothing
+    else said (so the case type offered, or being discussed, is the one meant)."""
+    w = _intake()
+    return len(_strip(compact(text), w["start_words"], leading=False)) <= int(w["start_rest_max"])
+
+
 def prefill(case: CaseType, text: str, today: dt.date | None = None) -> dict:
     """Facts the text states plainly: a fact named with its value after it ("工资六千",
     "入职是2019年3月"), and a choice whose words the text uses ("没理由就让我走了").
