@@ -109,8 +109,15 @@ class ActionYesNo(Action):
             changed = interview.change_after(analysed, _facts(tracker), text, today=dt.date.today())
             if changed is not None:
                 facts, fact, value = changed
-                dispatcher.utter_message(text=interview.words()["reanalysed"].format(
-                    name=readback.label(fact), value=readback.show(fact, value)))
+                said = {"name": readback.label(fact), "value": readback.show(fact, value)}
+                if interview.next_fact(analysed, facts) is not None:
+                    # the change opens a question (孩子有两个: the older child's age): it is
+                    # asked, the facts read back, and the analysis made again
+                    dispatcher.utter_message(text=interview.words()["changed_asks_more"].format(**said))
+                    facts.pop(readback.CONFIRMED, None)
+                    return [SlotSet("case_facts", facts), SlotSet("fact_answer", None),
+                            FollowupAction("case_form")]
+                dispatcher.utter_message(text=interview.words()["reanalysed"].format(**said))
                 return [SlotSet("case_facts", facts)] + finish(dispatcher, analysed, facts)
         if len(compact(text)) > 4 and not text.startswith("/"):
             # a question the model took for a yes, no or correction: it is answered, not looped

@@ -78,10 +78,12 @@ def prefill(case: CaseType, text: str, today: dt.date | None = None) -> dict:
     today = today or dt.date.today()
     out: dict = {}
     leads = sorted(_intake()["fact_leads"], key=len, reverse=True)
+    # "俺俩都同意": agreeing to divorce, not "nothing in dispute" as it is when a choice is asked
+    story = _strip(compact(text), _intake()["not_choices_in_stories"], leading=False)
     for f in case.facts:
         if f.type == "choice":
-            value, status = match_choice(f, text)
-            if status == "ok" and any(compact(s) in compact(text) for c in f.choices
+            value, status = match_choice(f, story)
+            if status == "ok" and any(compact(s) in story for c in f.choices
                                       for s in c.get("synonyms") or []):
                 out[f.key] = value
             continue
