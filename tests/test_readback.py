@@ -127,3 +127,9 @@ def test_a_change_of_the_number_of_children_after_the_analysis_asks_the_new_ques
     new, fact, value = flow.change_after(CASES["divorce"], facts, "不对，孩子有两个", today=TODAY)
     assert (fact.key, value) == ("children_count", 2) and new["youngest_child_age"] == 6
     assert flow.next_fact(CASES["divorce"], new).key == "oldest_child_age"
+
+
+def test_a_story_of_two_problems_offers_both_unless_the_first_covers_the_second():
+    assert intake.second_offer("被公司开了，还欠俺两个月工资没给", CASES) == "unpaid_wages"
+    assert intake.second_offer("被车撞了司机跑了", CASES) is None   # hit-and-run covers the injury
+    assert intake.second_offer("老人走了，遗产咋分", CASES) is None

@@ -23,16 +23,29 @@ def _intake() -> dict:
 def suggest(text: str, case_types: dict, fallback: str | None = None) -> str | None:
     """The case type the words fit best (the longest word matched, then the most matched
     characters), else ``fallback``."""
+    fits = suggest_all(text, case_types)
+    return fits[0] if fits else (fallback if fallback in case_types else None)
+
+
+def suggest_all(text: str, case_types: dict) -> list[str]:
+    """Every case type the words fit, best first: "被公司开了，还欠俺两个月工资" is a dismissal
+    and unpaid wages."""
     s = compact(text)
-    best, score = None, (0, 0)
+    scored = []
     for case_id, phrases in _intake()["phrases"].items():
         if case_id not in case_types:
             continue
         found = [len(p) for p in phrases if compact(p) in s]
-        hit = (max(found, default=0), sum(found))   # the most specific words first (撞了就跑)
-        if hit > score:
-            best, score = case_id, hit
-    return best or (fallback if fallback in case_types else None)
+        if found:   # the most specific words first (撞了就跑)
+            scored.append(((max(found), sum(found)), case_id))
+    return [case_id for _, case_id in sorted(scored, key=lambda x: x[0], reverse=True)]
+
+
+def second_offer(text: str, case_types: dict) -> str | None:
+    """A second case type the story fits and the first does not cover, to offer as well."""
+    fits = suggest_all(text, case_types)
+    skips = (_intake().get("second_offer_skips") or {}).get(fits[0], []) if fits else []
+    return next((c for c in fits[1:] if c not in skips), None)
 
 
 def _strip(s: str, words: list[str], *, leading: bool) -> str:
