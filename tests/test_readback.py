@@ -113,3 +113,23 @@ def test_free_text_finds_the_case_type_and_the_facts_it_already_gives(text, case
 def test_an_analysis_complaint_names_the_fact_in_words_not_keys():
     msg = flow.problem_text(CASES["unlawful_dismissal"], "end_date 早于开始上班的日期（end_date）")
     assert "end_date" not in msg and "离职时间" in msg
+
+
+def test_agreeing_to_divorce_in_a_story_is_not_nothing_in_dispute():
+    assert "main_dispute" not in intake.prefill(CASES["divorce"], "俺想离婚，俺俩都同意", TODAY)
+    assert intake.prefill(CASES["divorce"], "离婚了孩子归谁", TODAY)["main_dispute"] == "custody"
+
+
+def test_a_change_of_the_number_of_children_after_the_analysis_asks_the_new_question():
+    facts = {"both_agree": True, "marriage_date": "2015-05-01", "domestic_violence": False,
+             "children_count": 1, "youngest_child_age": 6, "main_dispute": "none",
+             "application_date": None, "_confirmed": True}
+    new, fact, value = flow.change_after(CASES["divorce"], facts, "不对，孩子有两个", today=TODAY)
+    assert (fact.key, value) == ("children_count", 2) and new["youngest_child_age"] == 6
+    assert flow.next_fact(CASES["divorce"], new).key == "oldest_child_age"
+
+
+def test_a_story_of_two_problems_offers_both_unless_the_first_covers_the_second():
+    assert intake.second_offer("被公司开了，还欠俺两个月工资没给", CASES) == "unpaid_wages"
+    assert intake.second_offer("被车撞了司机跑了", CASES) is None   # hit-and-run covers the injury
+    assert intake.second_offer("老人走了，遗产咋分", CASES) is None

@@ -1,4 +1,4 @@
-"""Residents who type the way they talk (issue 13 item 10): 41 scripted conversations from
+"""Residents who type the way they talk (issue 13 item 10): 71 scripted conversations from
 tests/data/residents.yml against the real Rasa, action server and web app through the chat API.
 Each starts with free text (never the menu), and reaches the analysis its story needs or an
 answer that is about it; read-backs are confirmed, questions of their own asked in between.
@@ -100,13 +100,19 @@ def run(url: str, spec: dict) -> tuple[bool, str]:
     try:
         if "case" in spec:
             report = consult(r, spec)
+            msgs = [report]
             page = requests.get(url + report["report_url"], timeout=30)
             assert page.status_code == 200 and CASES[spec["case"]].title in page.text
+            check_reply([{"text": page.text}], [[w] for w in spec.get("report") or []])
         else:
             msgs = r.say(spec["says"][0])
             check_reply(msgs, spec.get("reply"))
+            for word in spec.get("reply_not") or []:
+                assert word not in joined(msgs), (word, joined(msgs))
         for text, wanted in spec.get("after") or []:
-            check_reply(r.say(text), [wanted])
+            # "#title" taps the button of that title the last reply offered
+            msgs = r.click(msgs, text[1:]) if text.startswith("#") else r.say(text)
+            check_reply(msgs, [wanted])
         return True, "\n".join(r.transcript)
     except (AssertionError, pytest.fail.Exception) as exc:
         return False, f"{exc}\n" + "\n".join(r.transcript[-12:])

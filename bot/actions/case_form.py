@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -9,13 +10,13 @@ from rasa_sdk.events import ActiveLoop, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from knowledge import settings
-from knowledge.analysis.engine import AnalysisError, analyze
+from knowledge.analysis.engine import AnalysisError
 from knowledge.interview import flow as interview
-from knowledge.interview import readback
+from knowledge.interview import intake, readback
 from knowledge.interview.vocabulary import compact
 
 from .components import get_case_types, get_retriever, knowledge
-from .offer import known_text, prefilled
+from .offer import PREFILL, known_text, prefilled
 from .render import answer_text, summary_text
 
 DONE = "__done__"
@@ -47,6 +48,16 @@ class ActionStartCase(Action):
             slots = {"case_type": current.id,
                      **take_answer(dispatcher, tracker, domain, current, text)}
             return [SlotSet(k, v) for k, v in slots.items()]
+        if named is None and not text.startswith("/"):
+            # "帮我申请人身安全保护令": the model heard "start a case", but the words name no case
+            # type; the case type they fit is started, and anything more than "帮我算算" that
+            # fits none is a question and is answered (not the case offered or done before)
+            named = intake.suggest(text, get_case_types())
+            if named is None and not intake.only_asks_to_start(text):
+                from .actions import ActionAnswerQuestion
+
+                return ActionAnswerQuestion().run(dispatcher, tracker, domain) \
+                    + [ActiveLoop(None), SlotSet("case_type", None)]
         case_id = named or tracker.get_slot("offered_case") or tracker.get_slot("case_type")
         case = get_case_types().get(case_id or "")
         if case is None and case_id in ("marriage", "traffic", "labor"):
@@ -98,8 +109,15 @@ class ActionYesNo(Action):
             changed = interview.change_after(analysed, _facts(tracker), text, today=dt.date.today())
             if changed is not None:
                 facts, fact, value = changed
-                dispatcher.utter_message(text=interview.words()["reanalysed"].format(
-                    name=readback.label(fact), value=readback.show(fact, value)))
+                said = {"name": readback.label(fact), "value": readback.show(fact, value)}
+                if interview.next_fact(analysed, facts) is not None:
+                    # the change opens a question (孩子有两个: the older child's age): it is
+                    # asked, the facts read back, and the analysis made again
+                    dispatcher.utter_message(text=interview.words()["changed_asks_more"].format(**said))
+                    facts.pop(readback.CONFIRMED, None)
+                    return [SlotSet("case_facts", facts), SlotSet("fact_answer", None),
+                            FollowupAction("case_form")]
+                dispatcher.utter_message(text=interview.words()["reanalysed"].format(**said))
                 return [SlotSet("case_facts", facts)] + finish(dispatcher, analysed, facts)
         if len(compact(text)) > 4 and not text.startswith("/"):
             # a question the model took for a yes, no or correction: it is answered, not looped
@@ -145,6 +163,14 @@ def take_answer(dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict
 
         ActionGreet().run(dispatcher, tracker, domain)
         return {"fact_answer": DONE, "case_type": None, "case_facts": {}}
+    if turn.kind == "unknown_stop":
+        # nothing honest to assume: the facts are kept for 接着算, a person is offered
+        dispatcher.utter_message(text=turn.message, buttons=[
+            {"title": interview.words()["resume_button"],
+             "payload": "/start_case" + json.dumps({"case_type": case.id}, ensure_ascii=False)},
+            {"title": "转人工", "payload": "/handoff"}, {"title": "回到菜单", "payload": "/greet"}])
+        kept = {PREFILL: {"case": case.id, "facts": interview.kept_for_later(turn.facts)}}
+        return {"fact_answer": DONE, "case_type": None, "case_facts": kept}
     if turn.kind == "handoff":
         from .actions import self_handoff
 
@@ -175,7 +201,7 @@ def take_answer(dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict
 
 def _problem(case, facts: dict) -> tuple[str, str] | None:
     try:
-        analyze(case, interview.typed_facts(facts), region=settings.get("REGION"))
+        interview.analyse(case, facts, region=settings.get("REGION"))
     except AnalysisError as exc:
         if exc.fact in facts:
             return exc.fact, knowledge().texts.say(
@@ -212,7 +238,7 @@ def finish(dispatcher: CollectingDispatcher, case, all_facts: dict) -> list:
     """The analysis of the facts, its summary and the report (again after a change)."""
     facts = interview.typed_facts(all_facts)
     try:
-        result = analyze(case, facts, region=settings.get("REGION"))
+        result = interview.analyse(case, all_facts, region=settings.get("REGION"))
     except AnalysisError as exc:
         dispatcher.utter_message(text=knowledge().texts.say(
             "dialogue.invalid_fact", problem=interview.problem_text(case, str(exc))),
@@ -220,7 +246,8 @@ def finish(dispatcher: CollectingDispatcher, case, all_facts: dict) -> list:
         return [SlotSet("fact_answer", None)]
     analysis = result.as_json()
     # the web app stores the consultation with this reply and links the report to it
-    dispatcher.utter_message(text=summary_text(analysis, interview.words()),
+    dispatcher.utter_message(text=summary_text(analysis, interview.words(),
+                                               assumed=interview.caveats(case, all_facts)),
                              buttons=interview.words()["after_buttons"],
                              custom={"consultation": {"case_type": case.id, "facts": facts,
                                                       "analysis": analysis}})

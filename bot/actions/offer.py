@@ -42,10 +42,17 @@ def case_offer(tracker: Tracker, text: str,
     old = tracker.get_slot("case_facts")
     kept = dict(old) if isinstance(old, dict) else {}
     kept[PREFILL] = {"case": case.id, "facts": facts}
-    button = {"title": w["offer_button"],
-              "payload": "/start_case" + json.dumps({"case_type": case.id}, ensure_ascii=False)}
-    return line, instead, [button], [SlotSet("offered_case", case.id),
-                                     SlotSet("case_facts", kept)]
+    buttons = [{"title": w["offer_button"],
+                "payload": "/start_case" + json.dumps({"case_type": case.id}, ensure_ascii=False)}]
+    also = intake.second_offer(text, cases) if case_id == intake.suggest(text, cases) else None
+    if also is not None:
+        # two problems in one story: the second is offered as well, to take after the first
+        line += "\n" + w["offer_also"].format(title=cases[also].title)
+        buttons.append({"title": w["offer_also_button"].format(title=cases[also].title),
+                        "payload": "/start_case" + json.dumps({"case_type": also},
+                                                              ensure_ascii=False)})
+    return line, instead, buttons, [SlotSet("offered_case", case.id),
+                                    SlotSet("case_facts", kept)]
 
 
 def prefilled(tracker: Tracker, case) -> dict:

@@ -43,8 +43,10 @@ def menu_buttons(menus: dict, domain: str, case_types: dict) -> list[dict]:
     return buttons
 
 
-def summary_text(analysis: dict, words: dict, max_findings: int = 2) -> str:
-    """The short chat summary: key amounts, deadlines, main findings, the report link note."""
+def summary_text(analysis: dict, words: dict, max_findings: int = 2,
+                 assumed: list[str] | None = None) -> str:
+    """The short chat summary: key amounts, deadlines, main findings, what was assumed after
+    "不知道", the report link note."""
     lines = [words["summary_intro"]]
     if analysis.get("amounts"):
         lines.append(words["summary_amounts"])
@@ -64,6 +66,9 @@ def summary_text(analysis: dict, words: dict, max_findings: int = 2) -> str:
         for f in analysis["findings"][:max_findings]:
             cites = "、".join(c["label"] for c in f["citations"][:2])
             lines.append(f"· {f['text']}（{cites}）")
+    if assumed:
+        lines.append(words["summary_assumed"])
+        lines += [f"· {a}" for a in assumed]
     if analysis.get("escalate"):
         lines.append(words["summary_escalate"])
     lines.append(words["summary_report"])

@@ -20,7 +20,11 @@ REQUIRED_CASE_IDS = ("divorce", "child_support", "bride_price", "inheritance", "
 CASE_KEYS = {"id", "domain", "title", "description", "keywords", "facts", "rules", "amounts",
              "deadlines", "next_steps", "documents", "uncertainties", "escalate_when", LINE_KEY}
 FACT_KEYS = {"key", "type", "required", "question", "help", "min", "max", "choices", "ask_if",
-             "default", "example", "about_violence", "names", LINE_KEY}
+             "default", "example", "about_violence", "names", "unknown", LINE_KEY}
+# what an honest "不知道" to a required question means (knowledge/interview/flow.py): ``how`` to
+# find out (said the first time); ``assume`` a value with a ``caveat`` the analysis shows (the
+# second time), or, without ``assume``, the questions stop with 转人工 and 接着算 offered
+UNKNOWN_KEYS = {"how", "assume", "caveat"}
 
 
 @dataclass
@@ -41,6 +45,7 @@ class Fact:
     about_violence: bool = False
     # words a resident names this fact by when correcting it (工资说错了，是七千)
     names: list[str] = field(default_factory=list)
+    unknown: dict = field(default_factory=dict)
     line: int | None = None
 
 
@@ -108,6 +113,26 @@ def _expr(text, path, line, names) -> str | None:
     return str(text)
 
 
+def _unknown_rule(f: dict, choices: list, path, line) -> dict:
+    """A fact's ``unknown`` mapping, checked: an assumed value fits the fact and says why."""
+    rule = f.get("unknown")
+    if rule is None:
+        return {}
+    if not isinstance(rule, dict) or set(rule) - UNKNOWN_KEYS - {LINE_KEY}:
+        raise KnowledgeError(path, line, f"fact {f['key']}: unknown is a mapping of {sorted(UNKNOWN_KEYS)}")
+    out = {k: (tidy(v) if isinstance(v, str) else v) for k, v in rule.items() if k != LINE_KEY}
+    if "assume" in out:
+        value = out["assume"]
+        fits = (isinstance(value, bool) if f["type"] == "boolean"
+                else value in [c.get("value") for c in choices] if f["type"] == "choice" else False)
+        if not fits:
+            raise KnowledgeError(path, line, f"fact {f['key']}: unknown.assume {value!r} is not a "
+                                             "value of this fact (yes/no or one of its choices)")
+        if not out.get("caveat"):
+            raise KnowledgeError(path, line, f"fact {f['key']}: an assumed value needs a caveat")
+    return out
+
+
 def parse_case(raw, path: Path) -> CaseType:
     if not isinstance(raw, dict):
         raise KnowledgeError(path, 1, "a case type file must be a mapping")
@@ -138,7 +163,8 @@ def parse_case(raw, path: Path) -> CaseType:
                           ask_if=f.get("ask_if"), default=f.get("default"),
                           example=str(f.get("example", "")),
                           about_violence=bool(f.get("about_violence", False)),
-                          names=[str(n) for n in f.get("names") or []], line=fl))
+                          names=[str(n) for n in f.get("names") or []],
+                          unknown=_unknown_rule(f, choices, path, fl), line=fl))
     keys = [f.key for f in facts]
     dupes = {k for k in keys if keys.count(k) > 1}
     if dupes:

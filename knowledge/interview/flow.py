@@ -15,6 +15,11 @@ from ..content import expr
 from ..content.cases import CaseType, Fact
 from ..content.library import get_knowledge
 from . import answers, corrections, glossary, readback, safety
+from .vocabulary import is_unknown
+
+# the required question the resident said "不知道" to once (the next "不知道" settles it), and
+# the facts taken as assumed after two (each with its caveat in the analysis)
+UNKNOWN, ASSUMED = "_unknown", readback.ASSUMED
 
 
 def words() -> dict:
@@ -89,7 +94,7 @@ def question(case: CaseType, fact: Fact, facts: dict) -> tuple[str, list[dict]]:
     elif fact.type == "boolean":
         buttons = [{"title": w["yes_button"], "payload": w["yes_button"]},
                    {"title": w["no_button"], "payload": w["no_button"]}]
-    if not fact.required:
+    if not fact.required or fact.unknown:
         buttons.append({"title": w["unknown_button"], "payload": w["unknown_button"]})
     buttons.append({"title": w["cancel_button"], "payload": w["cancel_button"]})
     return text, buttons
@@ -115,6 +120,7 @@ def handle(case: CaseType, facts: dict, text: str, *, today: dt.date | None = No
     """Understand ``text`` as the answer to the current question (``asked``, default: the next)."""
     today = today or dt.date.today()
     facts = dict(facts)
+    said_unknown = facts.pop(UNKNOWN, None)
     text = (text or "").strip()
     w = words()
     pending = facts.get(readback.PENDING)
@@ -171,6 +177,8 @@ def handle(case: CaseType, facts: dict, text: str, *, today: dt.date | None = No
     try:
         value = _parse(current, text, today)
     except answers.ParseError as exc:
+        if current.required and is_unknown(text):
+            return _unknown(case, facts, current, said_unknown == current.key, str(exc))
         # "工资是6600" while another question is open: a change of an answer already given
         change = readback.find_change(case, facts, applicable(case, facts), text, today)
         if change is not None and change[0].key != current.key:
@@ -183,6 +191,37 @@ def handle(case: CaseType, facts: dict, text: str, *, today: dt.date | None = No
         return Turn("confirm", facts, fact=current.key)
     facts[current.key] = value
     return Turn("answered", facts, fact=current.key)
+
+
+def _unknown(case: CaseType, facts: dict, current: Fact, again: bool, hint: str) -> Turn:
+    """"不知道" to a required question. The first time: how to find out, and what a second
+    "不知道" will do. The second time: the value the case type assumes, with a caveat in the
+    analysis; or, where nothing can honestly be assumed, the questions stop (facts kept)."""
+    w = words()
+    rule = current.unknown
+    assume = "assume" in rule
+    if not again:
+        how = rule.get("how") or (hint if not assume else "")
+        then = w["unknown_then_assume"].format(value=show(current, rule["assume"])) if assume \
+            else w["unknown_then_stop"]
+        return Turn("invalid", {**facts, UNKNOWN: current.key}, f"{how}{then}", fact=current.key)
+    if assume:
+        facts[current.key] = rule["assume"]
+        facts[ASSUMED] = [k for k in facts.get(ASSUMED, []) if k != current.key] + [current.key]
+        return Turn("answered", facts, w["unknown_assumed"].format(
+            value=show(current, rule["assume"])), fact=current.key)
+    return Turn("unknown_stop", facts, w["unknown_stop"].format(question=readback.label(current)),
+                fact=current.key)
+
+
+def caveats(case: CaseType, facts: dict) -> list[str]:
+    """What the analysis must say about the answers assumed after "不知道"."""
+    out = []
+    for key in facts.get(ASSUMED, []):
+        f = case.fact(key)
+        if f is not None and f.unknown.get("caveat") and facts.get(key) == f.unknown.get("assume"):
+            out.append(f.unknown["caveat"])
+    return out
 
 
 def _summary_reply(case: CaseType, facts: dict, text: str, today: dt.date) -> Turn:
@@ -212,9 +251,26 @@ def change_after(case: CaseType, facts: dict, text: str, *, today: dt.date | Non
     if change is None:
         return None
     f, value = change
-    new = {**facts, f.key: value}
-    keep = {x.key for x in applicable(case, new)} | {readback.CONFIRMED}
-    return {k: v for k, v in new.items() if k in keep}, f, value
+    new = _kept(case, _said(facts, f.key, value), {readback.CONFIRMED})
+    return new, f, value
+
+
+def _said(facts: dict, key: str, value) -> dict:
+    """The facts with ``key`` answered by the resident (no longer assumed after "不知道")."""
+    facts = {**facts, key: value}
+    if key in facts.get(ASSUMED, []):
+        facts[ASSUMED] = [k for k in facts[ASSUMED] if k != key]
+    return facts
+
+
+def _kept(case: CaseType, facts: dict, marks: set) -> dict:
+    """Answers to questions that still apply (after a change), the ``marks`` and the assumptions."""
+    keep = {x.key for x in applicable(case, facts)}
+    out = {k: v for k, v in facts.items() if k in keep | marks}
+    assumed = [k for k in facts.get(ASSUMED, []) if k in keep]
+    if assumed:
+        out[ASSUMED] = assumed
+    return out
 
 
 def _bare(text: str) -> str:
@@ -239,10 +295,8 @@ def _says_stop(text: str, w: dict) -> bool:
 
 
 def _apply_correction(case: CaseType, facts: dict, current: Fact | None, f: Fact, value) -> Turn:
-    facts = {**facts, f.key: value}
     # answers to questions that no longer apply are dropped; the read-back is shown again
-    keep = {x.key for x in applicable(case, facts)}
-    facts = {k: v for k, v in facts.items() if k in keep}
+    facts = _kept(case, _said(facts, f.key, value), set())
     if current is not None and f.key == current.key:
         return Turn("answered", facts, fact=f.key)
     return Turn("corrected", facts, words()["corrected"].format(question=readback.label(f),
@@ -266,6 +320,21 @@ def _named_correction(case: CaseType, facts: dict, current: Fact, text: str):
     start = text.index(name)
     rest = corrections.correction((text[:start] + "，" + text[start + len(name):].lstrip("的")).strip("，"))
     return (f, rest) if rest else None
+
+
+def analyse(case: CaseType, facts: dict, *, region: str = ""):
+    """The analysis of the facts gathered (``knowledge.analysis.engine.analyze``), with a caveat
+    first among its uncertainties for each answer assumed after "不知道"."""
+    from ..analysis.engine import analyze
+
+    result = analyze(case, typed_facts(facts), region=region)
+    result.uncertainties = caveats(case, facts) + list(result.uncertainties)
+    return result
+
+
+def kept_for_later(facts: dict) -> dict:
+    """The answers (and assumptions) kept when the questions stop, to go on from later."""
+    return {k: v for k, v in facts.items() if not k.startswith("_") or k == ASSUMED}
 
 
 def typed_facts(facts: dict) -> dict:

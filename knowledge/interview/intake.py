@@ -23,16 +23,65 @@ def _intake() -> dict:
 def suggest(text: str, case_types: dict, fallback: str | None = None) -> str | None:
     """The case type the words fit best (the longest word matched, then the most matched
     characters), else ``fallback``."""
+    fits = suggest_all(text, case_types)
+    return fits[0] if fits else (fallback if fallback in case_types else None)
+
+
+def suggest_all(text: str, case_types: dict) -> list[str]:
+    """Every case type the words fit, best first: "被公司开了，还欠俺两个月工资" is a dismissal
+    and unpaid wages."""
     s = compact(text)
-    best, score = None, (0, 0)
+    scored = []
     for case_id, phrases in _intake()["phrases"].items():
         if case_id not in case_types:
             continue
         found = [len(p) for p in phrases if compact(p) in s]
-        hit = (max(found, default=0), sum(found))   # the most specific words first (撞了就跑)
-        if hit > score:
-            best, score = case_id, hit
-    return best or (fallback if fallback in case_types else None)
+        if found:   # the most specific words first (撞了就跑)
+            scored.append(((max(found), sum(found)), case_id))
+    return [case_id for _, case_id in sorted(scored, key=lambda x: x[0], reverse=True)]
+
+
+def second_offer(text: str, case_types: dict) -> str | None:
+    """A second case type the story fits and the first does not cover, to offer as well."""
+    fits = suggest_all(text, case_types)
+    skips = (_intake().get("second_offer_skips") or {}).get(fits[0], []) if fits else []
+    return next((c for c in fits[1:] if c not in skips), None)
+
+
+def _strip(s: str, words: list[str], *, leading: bool) -> str:
+    """``s`` without the ``words`` (only at its start when ``leading``), longest words first."""
+    ordered = sorted((compact(w) for w in words), key=len, reverse=True)
+    changed = True
+    while changed and s:
+        changed = False
+        for w in ordered:
+            if w and (s.startswith(w) if leading else w in s):
+                s = s[len(w):] if leading else s.replace(w, "")
+                changed = True
+                break
+    return s
+
+
+def after_greeting(text: str) -> str | None:
+    """The story after an opening greeting ("你好，我想问一下，我老公要跟我离婚…" -> the story),
+    or None when the message is only a greeting (or too little else to be a question)."""
+    w = _intake()
+    parts = [compact(p) for p in _STOP.split(text or "")]
+    rest = _strip("".join(p for p in parts if p), w["greeting_words"], leading=True)
+    if len(rest) < int(w["greeting_rest_min"]):
+        return None
+    # keep the resident's own punctuation: drop the opening pieces that were only a greeting
+    pieces = [p for p in re.split(r"(?<=[，,。.；;！!？?\n\s])", text) if p]
+    while pieces and not _strip(compact(pieces[0]), w["greeting_words"], leading=True):
+        pieces.pop(0)
+    return "".join(pieces).strip() or rest
+
+
+def only_asks_to_start(text: str) -> bool:
+    """"帮我算算" / "帮我分析一下我的情况": words that only ask to start an analysis, nothing
+    else said (so the case type offered, or being discussed, is the one meant)."""
+    w = _intake()
+    return len(_strip(compact(text), w["start_words"], leading=False)) <= int(w["start_rest_max"])
 
 
 def prefill(case: CaseType, text: str, today: dt.date | None = None) -> dict:
@@ -42,10 +91,12 @@ def prefill(case: CaseType, text: str, today: dt.date | None = None) -> dict:
     today = today or dt.date.today()
     out: dict = {}
     leads = sorted(_intake()["fact_leads"], key=len, reverse=True)
+    # "俺俩都同意": agreeing to divorce, not "nothing in dispute" as it is when a choice is asked
+    story = _strip(compact(text), _intake()["not_choices_in_stories"], leading=False)
     for f in case.facts:
         if f.type == "choice":
-            value, status = match_choice(f, text)
-            if status == "ok" and any(compact(s) in compact(text) for c in f.choices
+            value, status = match_choice(f, story)
+            if status == "ok" and any(compact(s) in story for c in f.choices
                                       for s in c.get("synonyms") or []):
                 out[f.key] = value
             continue

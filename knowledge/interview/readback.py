@@ -13,6 +13,8 @@ from . import answers, corrections
 from .vocabulary import compact, squash, words as parse_words
 
 PENDING, CONFIRMED = "_pending", "_confirmed"
+# the facts taken as assumed after "不知道" twice (knowledge/interview/flow.py: _unknown)
+ASSUMED = "_assumed"
 _EXPLICIT_DATE = re.compile(r"(?<!\d)(\d{4}|\d{2})[年\-/.](\d{1,2})[月\-/.](\d{1,2})|(?:19|20)\d{6}")
 
 
@@ -79,7 +81,10 @@ def summary(case: CaseType, facts: dict, applicable: list[Fact], region: str) ->
     lines = [w["summary_check"]]
     for f in applicable:
         if f.key in facts:
-            lines.append(w["summary_line"].format(name=label(f), value=show(f, facts[f.key])))
+            value = show(f, facts[f.key])
+            if f.key in facts.get(ASSUMED, []):
+                value += w["assumed_mark"]
+            lines.append(w["summary_line"].format(name=label(f), value=value))
     for f in case.facts:
         if f.key in w["standard_facts"] and f.key not in facts:
             lines.append(w["summary_standards"].format(name=label(f), region=region))

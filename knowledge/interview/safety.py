@@ -35,6 +35,11 @@ def guidance() -> str:
     return get_knowledge().texts.say("safety.guidance")
 
 
+def just_in_case() -> str:
+    """Said under an answer when only the NLU model, not the words, heard danger."""
+    return get_knowledge().texts.say("safety.just_in_case")
+
+
 def detect(text: str) -> str | None:
     """The kind of danger the text speaks of (violence, threat, confinement, self_harm, help,
     missing_or_neglect, sexual, or ``abuse`` for violence in general), or None."""
