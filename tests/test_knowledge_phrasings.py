@@ -18,7 +18,8 @@ PHRASINGS = ROOT / "scope" / "phrasings"
 # The FAQ files written for the coverage gaps of the judged set (issue 13 item 3).
 COVERAGE_FILES = [ROOT / "faqs" / p for p in (
     "labor/special_groups.yml", "labor/contracts_rules.yml", "marriage/inheritance_4.yml",
-    "marriage/adoption.yml", "marriage/family_more.yml", "traffic/driving_rules.yml")]
+    "marriage/adoption.yml", "marriage/family_more.yml", "traffic/driving_rules.yml",
+    "marriage/gaps_2.yml", "labor/gaps_2.yml", "traffic/gaps_2.yml")]
 
 
 @pytest.fixture(scope="module")
