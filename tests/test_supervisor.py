@@ -63,3 +63,49 @@ def test_start_up_output_is_quiet_but_errors_and_personal_data_are_handled(tmp_p
     shown = [ln for ln in capsys.readouterr().out.splitlines() if ln.strip()]
     assert shown == ["rasa    | 2026-12-05 19:18:44 ERROR rasa.core - could not reach 138****5678"]
     assert len(proc.lines) == 5 and "13812345678" not in "\n".join(proc.lines)
+
+
+@pytest.mark.integration
+@pytest.mark.slow
+def test_cli_up_starts_quietly_on_a_site_without_statute_texts(tmp_path):
+    """A fresh site (LEGALBOT_STATUTES_DIRS an empty folder, as without ../shared): `legalbot up`
+    starts, prints only its own lines, is healthy, and stops cleanly on Ctrl-C."""
+    import os
+    import signal
+    import time
+
+    import requests
+
+    from knowledge import settings
+    from web.supervisor import ROOT, model_dir
+
+    if not (model_dir() / "legalbot.tar.gz").exists():
+        pytest.fail("no trained Rasa model: run `make test`")
+    (tmp_path / "statutes").mkdir()
+    web = free_port()
+    env = {**os.environ, "LEGALBOT_STATUTES_DIRS": str(tmp_path / "statutes"),
+           "LEGALBOT_DATA_DIR": str(tmp_path / "data"), "LEGALBOT_WEB_PORT": str(web),
+           "LEGALBOT_RASA_PORT": str(free_port()), "LEGALBOT_ACTIONS_PORT": str(free_port()),
+           "LEGALBOT_INDEX_DIR": str(settings.index_dir()), "LEGALBOT_STARTUP_TIMEOUT": "300"}
+    (tmp_path / "data" / "models").mkdir(parents=True)
+    (tmp_path / "data" / "models" / "legalbot.tar.gz").symlink_to(model_dir() / "legalbot.tar.gz")
+    p = subprocess.Popen([sys.executable, "-m", "web.cli", "up"], env=env, text=True, cwd=ROOT,
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    lines = []
+    try:
+        deadline = time.monotonic() + 360
+        while time.monotonic() < deadline:
+            line = p.stdout.readline()
+            if not line:
+                break
+            lines.append(line.rstrip())
+            if "ready: open" in line:
+                break
+        assert any("ready: open" in ln for ln in lines), "\n".join(lines[-20:])
+        assert requests.get(f"http://127.0.0.1:{web}/healthz", timeout=30).status_code == 200
+    finally:
+        p.send_signal(signal.SIGINT)
+        rest, _ = p.communicate(timeout=120)
+    lines += [ln for ln in rest.splitlines() if ln.strip()]
+    assert p.returncode == 0
+    assert all(ln.startswith("legalbot:") for ln in lines), "\n".join(lines)

@@ -22,6 +22,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import requests
 
@@ -159,7 +160,7 @@ def web_server_command(host: str, port: int) -> list[str]:
 class Proc:
     name: str
     cmd: list[str]
-    url: str  # its base URL; what "ready" means is Stack.probe
+    ready_url: str  # where it answers; what "ready" means is Stack.probe
     popen: subprocess.Popen | None = None
     lines: list[str] = field(default_factory=list)
     unready_since: float | None = None  # monotonic time of the first failed probe in a row
@@ -206,15 +207,15 @@ class Stack:
         self.procs = [
             Proc("actions", [str(APP_PY), "-m", "bot.actions.server", "--host", host,
                              "--port", str(actions_port)],
-                 f"http://{host}:{actions_port}"),
+                 f"http://{host}:{actions_port}/health"),
             # Rasa's own `rasa run`, with bot/rasa_server.py's two measured speed-ups
             *[Proc("rasa" if i == 0 else f"rasa-{i + 1}",
                    [str(RASA_PY), "-m", "bot.rasa_server", "run", "--quiet", "--enable-api",
                     "--auth-token", self.rasa_token, "-i", host, "-p", str(port),
                     "--model", str(model), "--endpoints", "bot/endpoints.yml",
-                    "--credentials", "bot/credentials.yml"], f"http://{host}:{port}")
+                    "--credentials", "bot/credentials.yml"], f"http://{host}:{port}/")
               for i, port in enumerate(self.rasa_ports)],
-            Proc("web", web_server_command(host, web_port), f"http://{host}:{web_port}"),
+            Proc("web", web_server_command(host, web_port), f"http://{host}:{web_port}/livez"),
         ]
 
     @property
@@ -299,12 +300,13 @@ class Stack:
         load leaves Rasa answering ``/`` while every turn fails); the action server when its
         actions answer behind the shared secret; the web app when its ``/healthz`` finds its
         own database and index (not Rasa: the web app is not restarted for Rasa's sake)."""
+        base = "{0.scheme}://{0.netloc}".format(urlsplit(p.ready_url))
         if p.name.startswith("rasa"):
-            return rasa_state(p.url, self.rasa_token, timeout=timeout, parse=True)
-        if p.name == "actions":
-            return actions_state(p.url, self.actions_token, timeout=timeout)
+            return rasa_state(base, self.rasa_token, timeout=timeout, parse=True)
+        if p.name.startswith("actions"):
+            return actions_state(base, self.actions_token, timeout=timeout)
         try:
-            checks = requests.get(f"{p.url}/healthz", timeout=2 * timeout).json()["checks"]
+            checks = requests.get(f"{base}/healthz", timeout=2 * timeout).json()["checks"]
         except (requests.RequestException, ValueError, KeyError, TypeError):
             return "unreachable"
         bad = [part for part in ("database", "index") if not checks.get(part)]
