@@ -198,9 +198,18 @@ def secret(name: str, overrides: dict | None = None) -> str:
     path = data_dir(overrides) / name
     path.parent.mkdir(parents=True, exist_ok=True)
     if not path.exists():
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        # written whole under a temporary name, then linked into place: processes starting
+        # together never read a half-written secret, and the first link wins for all of them
+        tmp = path.with_name(f".{name}.{os.getpid()}.{random.token_hex(4)}")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as f:
             f.write(random.token_hex(32))
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()
     path.chmod(0o600)
     return path.read_text().strip()
 

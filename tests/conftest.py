@@ -180,61 +180,23 @@ def stack(request, tmp_path_factory):
     s.stop()
 
 
-class BehindNginx:
-    """A started :class:`web.supervisor.Stack` reached through nginx: ``url`` is nginx's."""
-
-    def __init__(self, stack, nginx, app_db: str, tracker_db: str, redis):
-        self.stack, self.nginx = stack, nginx
-        self.app_db, self.tracker_db, self.redis = app_db, tracker_db, redis
-
-    def __getattr__(self, name):
-        return getattr(self.stack, name)
-
-    @property
-    def url(self) -> str:
-        return self.nginx.url
-
 
 @pytest.fixture(scope="session")
 def scale_stack(tmp_path_factory, engines):
-    """The scale-out deployment on one machine: app data and Rasa's tracker store on a real
-    PostgreSQL; the limiter, Rasa's lock store and the WeChat token on a real Redis; two Rasa
-    processes, two action servers, two gunicorn web servers of two workers each, and one nginx
-    in front, round-robin over the two web servers. The supervisor's Stack starts them."""
+    """The scale-out deployment on one machine (tests/engines.py ``start_scale_stack``):
+    PostgreSQL, Redis, two Rasa processes, two action servers, two web servers, one nginx."""
     import engines as eng
 
-    from knowledge import settings
-    from web.supervisor import Proc, Stack, free_port, model_dir, web_server_command
+    from web.supervisor import model_dir
 
     if eng.Nginx.missing():
         pytest.skip(eng.Nginx.missing())
     if not (model_dir() / "legalbot.tar.gz").exists():
         pytest.fail("no trained Rasa model: run `make test` (it runs `legalbot build` first)")
     pg, redis = engines
-    app_db, tracker_db = pg.database("legalbot_app"), pg.database("legalbot_tracker")
-    data = tmp_path_factory.mktemp("scale-data")
-    s = Stack(host="127.0.0.1", web_port=free_port(), rasa_port=free_port(),
-              actions_port=free_port(), data_dir=data, echo=bool(os.environ.get("LEGALBOT_ECHO")),
-              extra_env={"LEGALBOT_INDEX_DIR": str(settings.index_dir()),
-                         "LEGALBOT_DATABASE_URL": app_db,
-                         "LEGALBOT_TRACKER_URL": tracker_db.replace("+psycopg2", ""),
-                         "LEGALBOT_LIMITS_STORAGE": redis.url(0),
-                         "LEGALBOT_LOCK_STORE_URL": redis.url(1),
-                         "LEGALBOT_REDIS_URL": redis.url(2),
-                         "LEGALBOT_RASA_PROCESSES": "2", "LEGALBOT_ACTIONS_PROCESSES": "2",
-                         "LEGALBOT_WEB_WORKERS": "2", "LEGALBOT_TRUSTED_PROXIES": "127.0.0.1",
-                         "LEGALBOT_CONVERSATION_LIMIT": "2000 per minute",
-                         "LEGALBOT_IP_MESSAGE_LIMIT": "20000 per minute"})
-    port2 = free_port()
-    s.ports["web-2"] = port2
-    s.procs.append(Proc("web-2", web_server_command("127.0.0.1", port2, "2"),
-                        f"http://127.0.0.1:{port2}/livez"))
-    s.start(timeout=400)
-    nginx = None
-    try:
-        nginx = eng.Nginx([f"127.0.0.1:{s.ports['web']}", f"127.0.0.1:{port2}"]).start()
-        yield BehindNginx(s, nginx, app_db, tracker_db, redis)
-    finally:
-        if nginx:
-            nginx.stop()
-        s.stop()
+    s = eng.start_scale_stack(pg, redis, tmp_path_factory.mktemp("scale-data"),
+                              echo=bool(os.environ.get("LEGALBOT_ECHO")),
+                              extra_env={"LEGALBOT_CONVERSATION_LIMIT": "2000 per minute",
+                                         "LEGALBOT_IP_MESSAGE_LIMIT": "20000 per minute"})
+    yield s
+    s.stop()

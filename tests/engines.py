@@ -249,3 +249,58 @@ class Nginx:
 
     def stop(self) -> None:
         _end(self.proc, self.dir)
+
+
+class BehindNginx:
+    """A started :class:`web.supervisor.Stack` reached through nginx: ``url`` is nginx's; the
+    rest (ports, tokens, processes) is the stack's."""
+
+    def __init__(self, stack, nginx: Nginx, app_db: str, tracker_db: str, redis: Redis):
+        self.stack, self.nginx = stack, nginx
+        self.app_db, self.tracker_db, self.redis = app_db, tracker_db, redis
+
+    def __getattr__(self, name):
+        return getattr(self.stack, name)
+
+    @property
+    def url(self) -> str:
+        return self.nginx.url
+
+    def stop(self) -> None:
+        self.nginx.stop()
+        self.stack.stop()
+
+
+def start_scale_stack(pg: Postgres, redis: Redis, data_dir: Path, *, echo: bool = False,
+                      extra_env: dict | None = None, timeout: float = 600) -> BehindNginx:
+    """The scale-out deployment on one machine: app data and Rasa's tracker store in PostgreSQL
+    (two new databases); the limiter, Rasa's lock store and the WeChat token in Redis (dbs 0, 1,
+    2); two Rasa processes, two action servers, two gunicorn web servers of two workers each
+    (the supervisor's Stack starts and watches them all), and one nginx round-robin over the
+    two web servers."""
+    from knowledge import settings
+    from web.supervisor import Proc, Stack, free_port, web_server_command
+
+    app_db, tracker_db = pg.database(), pg.database()
+    s = Stack(host="127.0.0.1", web_port=free_port(), rasa_port=free_port(),
+              actions_port=free_port(), data_dir=data_dir, echo=echo,
+              extra_env={"LEGALBOT_INDEX_DIR": str(settings.index_dir()),
+                         "LEGALBOT_DATABASE_URL": app_db,
+                         "LEGALBOT_TRACKER_URL": tracker_db.replace("+psycopg2", ""),
+                         "LEGALBOT_LIMITS_STORAGE": redis.url(0),
+                         "LEGALBOT_LOCK_STORE_URL": redis.url(1),
+                         "LEGALBOT_REDIS_URL": redis.url(2),
+                         "LEGALBOT_RASA_PROCESSES": "2", "LEGALBOT_ACTIONS_PROCESSES": "2",
+                         "LEGALBOT_WEB_WORKERS": "2", "LEGALBOT_TRUSTED_PROXIES": "127.0.0.1",
+                         **(extra_env or {})})
+    port2 = free_port()
+    s.ports["web-2"] = port2
+    s.procs.append(Proc("web-2", web_server_command("127.0.0.1", port2, "2"),
+                        f"http://127.0.0.1:{port2}/livez"))
+    s.start(timeout=timeout)
+    try:
+        nginx = Nginx([f"127.0.0.1:{s.ports['web']}", f"127.0.0.1:{port2}"]).start()
+    except Exception:
+        s.stop()
+        raise
+    return BehindNginx(s, nginx, app_db, tracker_db, redis)
