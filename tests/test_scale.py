@@ -157,3 +157,30 @@ def test_web_processes_starting_together_on_a_new_database(tmp_path, index_dir, 
         assert ids and len(ids) == len(set(ids))
     for app in apps:
         app.extensions["db_engine"].dispose()
+
+
+def test_rasa_lock_store_from_the_url_is_redis(engines):
+    """bot/rasa_server.py LockStoreFromUrl in Rasa's own Python: a Redis URL gives Rasa's
+    RedisLockStore whose tickets are in that Redis (what every Rasa process sees); an empty
+    URL gives the in-process store."""
+    import subprocess
+    from pathlib import Path
+
+    import redis as redis_client
+
+    root = Path(__file__).resolve().parent.parent
+    _, redis = engines
+    script = (
+        "import sys\n"
+        "from rasa.utils.endpoints import EndpointConfig\n"
+        "from bot.rasa_server import LockStoreFromUrl\n"
+        "empty = LockStoreFromUrl(EndpointConfig(url=''))\n"
+        "store = LockStoreFromUrl(EndpointConfig(url=sys.argv[1]))\n"
+        "store.issue_ticket('conv-scale-1', lock_lifetime=120)\n"
+        "print(type(empty).__name__, type(store).__name__)\n")
+    out = subprocess.run([str(root / ".venv-rasa" / "bin" / "python"), "-c", script,
+                          redis.url(5)], cwd=root, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split() == ["InMemoryLockStore", "RedisLockStore"]
+    keys = redis_client.Redis.from_url(redis.url(5)).keys("*conv-scale-1*")
+    assert keys, "the ticket is in Redis"
