@@ -9,7 +9,7 @@ probe = $(shell for c in $(1); do $$c -c 'import sys; sys.exit(sys.version_info[
 PY311 ?= $(call probe,python3.11 $(HOME)/.pyenv/versions/3.11*/bin/python3.11 python3,3$(comma)11)
 PY310 ?= $(call probe,python3.10 $(HOME)/.pyenv/versions/3.10*/bin/python3.10 /usr/bin/python3.10,3$(comma)10)
 
-.PHONY: run test setup build check clean
+.PHONY: run test test-scale setup build check clean
 
 run: setup  ## install what is missing, build what changed, start Rasa + actions + web
 	@.venv/bin/legalbot build
@@ -18,6 +18,10 @@ run: setup  ## install what is missing, build what changed, start Rasa + actions
 test: setup  ## the whole test suite, including the integration tests
 	@.venv/bin/legalbot build
 	.venv/bin/python -m pytest
+
+test-scale: setup  ## scale-out tests on real PostgreSQL, Redis and nginx (Debian packages)
+	@.venv/bin/legalbot build
+	.venv/bin/python -m pytest -m scale
 
 setup: .venv/.installed .venv-rasa/.installed
 

@@ -12,6 +12,11 @@ time that buys nothing. Started by the supervisor with Rasa's Python as
    (8 % of the profile). Here it keeps a small pool, and SQLite connections get WAL with
    ``synchronous=NORMAL`` (a committed turn survives a killed process; only a power cut may
    lose the last ones) and a busy timeout, so several Rasa processes can share the one file.
+
+The tracker store and the lock store come from URLs (``bot/endpoints.yml``):
+``LEGALBOT_TRACKER_URL`` (e.g. ``postgresql://...``; empty: the SQLite file
+``LEGALBOT_TRACKER_DB``) and ``LEGALBOT_LOCK_STORE_URL`` (``redis://...``; empty: locks in this
+process, enough while the web app sends each conversation always to the same Rasa process).
 """
 from __future__ import annotations
 
@@ -66,6 +71,30 @@ def _engine_kwargs(original):
                     "connect_args": {"check_same_thread": False}}
         return original(url)
     return kwargs
+
+
+class LockStoreFromUrl:
+    """``lock_store: type: bot.rasa_server.LockStoreFromUrl`` with ``url:`` a Redis URL
+    (``redis://[:password@]host:port/db``): Rasa's own RedisLockStore, so the messages of one
+    conversation are processed one at a time across all Rasa processes; an empty URL gives
+    Rasa's InMemoryLockStore. Rasa uses the object this returns as the lock store."""
+
+    def __new__(cls, endpoint_config=None):
+        from urllib.parse import unquote, urlsplit
+
+        from rasa.core.lock_store import InMemoryLockStore, RedisLockStore
+
+        url = (getattr(endpoint_config, "url", None) or "").strip()
+        if not url:
+            return InMemoryLockStore()
+        parts = urlsplit(url)
+        if parts.scheme not in ("redis", "rediss"):
+            raise ValueError(f"LEGALBOT_LOCK_STORE_URL must be redis://..., not {parts.scheme}://")
+        db = (parts.path or "/0").lstrip("/") or "0"
+        return RedisLockStore(host=parts.hostname or "127.0.0.1", port=parts.port or 6379,
+                              db=int(db), username=unquote(parts.username or "") or None,
+                              password=unquote(parts.password or "") or None,
+                              use_ssl=parts.scheme == "rediss", key_prefix="legalbot")
 
 
 def install() -> None:

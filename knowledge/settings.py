@@ -42,6 +42,14 @@ SETTINGS = (
     Setting("ACTIONS_PORT", "5055", "Port of the Rasa action server."),
     Setting("RASA_PROCESSES", "1", "Rasa server processes `legalbot up` starts (ports RASA_PORT, "
             "RASA_PORT+1, ...); a conversation always goes to the same one."),
+    Setting("ACTIONS_PROCESSES", "1", "Action servers `legalbot up` starts (ports ACTIONS_PORT "
+            "and free ones); Rasa process i calls action server i mod n."),
+    Setting("TRACKER_URL", "", "Rasa's tracker store as a SQLAlchemy URL (postgresql://user:"
+            "password@host:port/db, psycopg2 from Rasa's env); empty: SQLite at "
+            "DATA_DIR/rasa_tracker.db."),
+    Setting("LOCK_STORE_URL", "", "Rasa's lock store: redis://[:password@]host:port/db shares "
+            "the per-conversation locks of all Rasa processes; empty: each Rasa process keeps "
+            "its own (enough while each conversation always goes to the same one)."),
     Setting("RASA_URL", "", "Base URL of the Rasa server; empty means http://HOST:RASA_PORT."),
     Setting("RASA_TIMEOUT", "30", "Seconds the web app waits for Rasa to answer one message."),
     Setting("STARTUP_TIMEOUT", "180", "Seconds `legalbot up` waits for each server to become ready."),
@@ -60,6 +68,8 @@ SETTINGS = (
             "send over all its conversations."),
     Setting("LIMITS_STORAGE", "memory://", "Where the per-client counters live: memory:// (one "
             "web process) or redis://host:port/db when several web processes share them."),
+    Setting("REDIS_URL", "", "Redis (redis://[:password@]host:port/db) for the shared WeChat "
+            "access token; empty: the token is shared through the app database."),
     Setting("LIMITS_ENABLED", "1", "0 switches the per-client limits off (benchmarks only)."),
     Setting("CORS_ORIGINS", "", "Origins (comma-separated, e.g. https://village.example.cn) whose "
             "pages may embed the widget and call the chat API; empty: only this site."),
@@ -204,9 +214,18 @@ def secret(name: str, overrides: dict | None = None) -> str:
     path = data_dir(overrides) / name
     path.parent.mkdir(parents=True, exist_ok=True)
     if not path.exists():
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        # written whole under a temporary name, then linked into place: processes starting
+        # together never read a half-written secret, and the first link wins for all of them
+        tmp = path.with_name(f".{name}.{os.getpid()}.{random.token_hex(4)}")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as f:
             f.write(random.token_hex(32))
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()
     path.chmod(0o600)
     return path.read_text().strip()
 

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from web.models import Handoff, Message
 
 
@@ -301,6 +303,7 @@ def test_a_malformed_consultation_payload_stores_nothing_but_the_reply(app, clie
         assert s.query(Consultation).count() == 0
 
 
+@pytest.mark.sqlite_only
 def test_backup_while_the_app_writes_and_restore(app, client, tmp_path):
     """`legalbot backup` copies the live database consistently; the copy opens as the app's
     database (a restore) with every message in it."""

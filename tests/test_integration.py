@@ -4,7 +4,8 @@ from __future__ import annotations
 import pytest
 import requests
 
-pytestmark = pytest.mark.integration
+# the scale run (`make test-scale`) repeats these on the scale-out stack behind nginx
+pytestmark = [pytest.mark.integration, pytest.mark.on_engines]
 
 
 def new_conversation(stack):

@@ -55,19 +55,20 @@ def standin():
     s.close()
 
 
-def make_app(tmp_path, index_dir, standin, **more):
+def make_app(tmp_path, index_dir, standin, db=None, **more):
+    """``db``: the conftest fixture of that name (SQLite, or PostgreSQL + Redis in the scale run)."""
     from web import create_app
     from web.supervisor import free_port
 
     return create_app({"TESTING": True, "DATA_DIR": str(tmp_path), "INDEX_DIR": str(index_dir),
-                       "DATABASE_URL": f"sqlite:///{tmp_path / 'app.db'}",
+                       **(db or {"DATABASE_URL": f"sqlite:///{tmp_path / 'app.db'}"}),
                        "RASA_URL": f"http://127.0.0.1:{free_port()}", "RASA_TIMEOUT": "2",
                        **wechat_settings(standin), **more})
 
 
 @pytest.fixture
-def wx(tmp_path, index_dir, standin):
-    app = make_app(tmp_path, index_dir, standin, WECHAT_PASSIVE_SECONDS="1.5")
+def wx(tmp_path, index_dir, standin, db):
+    app = make_app(tmp_path, index_dir, standin, db, WECHAT_PASSIVE_SECONDS="1.5")
     rasa = StandInRasa()
     app.extensions["chat"].rasa = rasa
     yield app, app.test_client(), rasa

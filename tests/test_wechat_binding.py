@@ -7,9 +7,9 @@ stand-in of test_wechat_server.py."""
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 
 import pytest
+from sqlalchemy import text
 from test_report import example
 from test_wechat import StandInRasa, answer, make_app, push, standin  # noqa: F401 (fixture)
 from test_wechat_server import content_of, text_xml
@@ -19,8 +19,8 @@ from web.models_binding import BindCode
 
 
 @pytest.fixture
-def wx(tmp_path, index_dir, standin):  # noqa: F811
-    app = make_app(tmp_path, index_dir, standin, WECHAT_PASSIVE_SECONDS="3",
+def wx(tmp_path, index_dir, standin, db):  # noqa: F811
+    app = make_app(tmp_path, index_dir, standin, db, WECHAT_PASSIVE_SECONDS="3",
                    BIND_MAX_FAILURES="3", BIND_GLOBAL_MAX_FAILURES="5")
     rasa = StandInRasa()
     app.extensions["chat"].rasa = rasa
@@ -149,8 +149,9 @@ def test_codes_expire_work_once_and_are_not_stored(wx, tmp_path):
     with app.extensions["db"]() as s:
         rows = s.query(BindCode).all()
     assert len(rows) == 1 and code not in rows[0].digest
-    raw = sqlite3.connect(tmp_path / "app.db").execute(
-        "SELECT group_concat(digest) FROM bind_codes").fetchone()[0]
+    engine = app.extensions["db_engine"]  # the raw table, on SQLite or PostgreSQL
+    with engine.connect() as db:
+        raw = ",".join(db.execute(text("SELECT digest FROM bind_codes")).scalars())
     assert code not in raw
     assert "继续" in answer(push(client, text_xml("oOnce", f"绑定 {code}", 9302))[0])
     # used once: another follower cannot take the case with the same code
@@ -158,9 +159,9 @@ def test_codes_expire_work_once_and_are_not_stored(wx, tmp_path):
     # a code past its time is refused
     conv2, headers2 = web_conversation(client)
     late = code_for(client, conv2, headers2)["code"]
-    with sqlite3.connect(tmp_path / "app.db") as db:
-        db.execute("UPDATE bind_codes SET expires_at = ?",
-                   (dt.datetime.utcnow() - dt.timedelta(seconds=1),))
+    with engine.begin() as db:
+        db.execute(text("UPDATE bind_codes SET expires_at = :t"),
+                   {"t": dt.datetime.utcnow() - dt.timedelta(seconds=1)})
     assert "过期" in answer(push(client, text_xml("oLate", f"绑定 {late}", 9304))[0])
     # codes are for web conversations only; a bound one cannot be issued again
     r = client.post(f"/api/conversations/{conv}/wechat-code", headers=headers, json={})

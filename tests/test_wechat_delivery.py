@@ -26,11 +26,11 @@ def standin():
 
 
 @pytest.fixture
-def apps(tmp_path, index_dir, standin):
+def apps(tmp_path, index_dir, standin, db):
     """Two web processes (two apps, two engines, two senders) on one database."""
     made = []
     for _ in range(2):
-        app = make_app(tmp_path, index_dir, standin, WECHAT_PASSIVE_SECONDS="0.3")
+        app = make_app(tmp_path, index_dir, standin, db, WECHAT_PASSIVE_SECONDS="0.3")
         app.extensions["chat"].rasa = StandInRasa()
         svc = app.extensions["wechat"]
         svc.outbox.backoff = 0.05

@@ -12,7 +12,7 @@ from knowledge.content.library import get_knowledge
 from knowledge.privacy import install_log_masking
 
 from .clients.rasa import RasaClient
-from .db import make_engine, make_sessionmaker, migrate
+from .db import make_engine, make_sessionmaker, migrate, startup_lock
 from .security import init_security
 from .services.booking_console import BookingConsole
 from .services.booking_setup import build_bookings
@@ -39,40 +39,43 @@ def create_app(config: dict | None = None) -> Flask:
 
     settings.data_dir(overrides).mkdir(parents=True, exist_ok=True)
     engine = make_engine(settings.database_url(overrides))
-    migrate(engine)
-    sessions = make_sessionmaker(engine)
-    rasa = RasaClient(settings.rasa_url(overrides),
-                      timeout=float(settings.get("RASA_TIMEOUT", overrides)),
-                      token=settings.secret("rasa_token", overrides))
-    app.extensions["db_engine"] = engine
-    app.extensions["db"] = sessions
-    app.extensions["rasa"] = rasa
-    knowledge = get_knowledge(settings.statutes_dirs(overrides))
-    app.extensions["knowledge"] = knowledge
-    errors = knowledge.texts["chat"]["errors"]
-    desk, app.extensions["console"], app.extensions["accounts"] = build_console(
-        sessions, rasa, knowledge, overrides)
-    app.extensions["desk"] = desk
-    app.extensions["chat"] = ChatService(
-        sessions, rasa, texts=knowledge.texts["chat"],
-        max_chars=int(settings.get("MAX_MESSAGE_CHARS", overrides)),
-        rate_per_minute=int(settings.get("RATE_LIMIT", overrides)), desk=desk)
-    app.extensions["calendar"] = desk.calendar  # the one working-day calendar
-    app.extensions["roster"], app.extensions["bookings"] = build_bookings(
-        sessions, desk.calendar, knowledge, overrides)
-    app.extensions["chat"].offers = app.extensions["bookings"].offer
-    app.extensions["booking_console"] = BookingConsole(app.extensions["bookings"])
-    app.extensions["index_dir"] = settings.index_dir(overrides)
-    # the 公众号 (README, "WeChat"); None until its settings are given: /wechat answers 404
-    wechat_service = build_wechat(sessions, app.extensions["chat"], knowledge, overrides,
-                                  binding=build_binding(sessions, knowledge, overrides,
-                                                        app.config["SECRET_KEY"]))
-    app.extensions["wechat"] = wechat_service
-    # "在微信继续": a web conversation's short code, only while the 公众号 is connected
-    app.extensions["binding"] = wechat_service.binding if wechat_service else None
+    # one process at a time migrates and loads first-start data (web processes start together)
+    with startup_lock(engine):
+        migrate(engine)
+        sessions = make_sessionmaker(engine)
+        rasa = RasaClient(settings.rasa_url(overrides),
+                          timeout=float(settings.get("RASA_TIMEOUT", overrides)),
+                          token=settings.secret("rasa_token", overrides))
+        app.extensions["db_engine"] = engine
+        app.extensions["db"] = sessions
+        app.extensions["rasa"] = rasa
+        knowledge = get_knowledge(settings.statutes_dirs(overrides))
+        app.extensions["knowledge"] = knowledge
+        errors = knowledge.texts["chat"]["errors"]
+        desk, app.extensions["console"], app.extensions["accounts"] = build_console(
+            sessions, rasa, knowledge, overrides)
+        app.extensions["desk"] = desk
+        app.extensions["chat"] = ChatService(
+            sessions, rasa, texts=knowledge.texts["chat"],
+            max_chars=int(settings.get("MAX_MESSAGE_CHARS", overrides)),
+            rate_per_minute=int(settings.get("RATE_LIMIT", overrides)), desk=desk)
+        app.extensions["calendar"] = desk.calendar  # the one working-day calendar
+        app.extensions["roster"], app.extensions["bookings"] = build_bookings(
+            sessions, desk.calendar, knowledge, overrides)
+        app.extensions["chat"].offers = app.extensions["bookings"].offer
+        app.extensions["booking_console"] = BookingConsole(app.extensions["bookings"])
+        app.extensions["index_dir"] = settings.index_dir(overrides)
+        # the 公众号 (README, "WeChat"); None until its settings are given: /wechat answers 404
+        wechat_service = build_wechat(sessions, app.extensions["chat"], knowledge, overrides,
+                                      binding=build_binding(sessions, knowledge, overrides,
+                                                            app.config["SECRET_KEY"]))
+        app.extensions["wechat"] = wechat_service
+        # "在微信继续": a web conversation's short code, only while the 公众号 is connected
+        app.extensions["binding"] = wechat_service.binding if wechat_service else None
 
-    # the dispute ledger, its documents, statistics and knowledge gaps (README, "Dispute ledger")
-    app.extensions.update(build_ledger(sessions, knowledge, overrides, desk.calendar))
+        # the dispute ledger, its documents, statistics and knowledge gaps (README, "Dispute
+        # ledger")
+        app.extensions.update(build_ledger(sessions, knowledge, overrides, desk.calendar))
 
     install_log_masking()
     init_security(app, overrides, errors)

@@ -109,6 +109,29 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
+# any fixed number: the key of the PostgreSQL advisory lock that serialises start-ups
+STARTUP_LOCK = 0x1E6A1B07
+
+
+@contextmanager
+def startup_lock(engine: Engine):
+    """Held while one process migrates the schema and loads first-start data (the sample
+    roster), so that web processes starting at the same moment do not both create the same
+    tables or rows: a session-level advisory lock on PostgreSQL; on SQLite the database's one
+    writer and its busy timeout already serialise them."""
+    if engine.dialect.name != "postgresql":
+        yield
+        return
+    with engine.connect() as conn:
+        conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": STARTUP_LOCK})
+        conn.commit()
+        try:
+            yield
+        finally:
+            conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": STARTUP_LOCK})
+            conn.commit()
+
+
 def migrate(engine: Engine) -> int:
     """Apply pending migrations; returns the schema version now in place."""
     with engine.begin() as conn:

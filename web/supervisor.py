@@ -147,11 +147,11 @@ def free_port(host: str = "127.0.0.1") -> int:
         return s.getsockname()[1]
 
 
-def web_server_command(host: str, port: int) -> list[str]:
+def web_server_command(host: str, port: int, workers: str | None = None) -> list[str]:
     """The web app behind gunicorn (threads in one worker by default), never Flask's
     development server."""
     return [str(ROOT / ".venv" / "bin" / "gunicorn"), "--bind", f"{host}:{port}",
-            "--workers", settings.get("WEB_WORKERS"), "--threads", settings.get("WEB_THREADS"),
+            "--workers", workers or settings.get("WEB_WORKERS"), "--threads", settings.get("WEB_THREADS"),
             "--worker-class", "gthread", "--timeout", "120", "--graceful-timeout", "10",
             "--log-level", "warning", "web:create_app()"]
 
@@ -164,6 +164,7 @@ class Proc:
     popen: subprocess.Popen | None = None
     lines: list[str] = field(default_factory=list)
     unready_since: float | None = None  # monotonic time of the first failed probe in a row
+    env: dict = field(default_factory=dict)  # on top of the stack's environment
 
     def last_line(self) -> str:
         interesting = [ln for ln in self.lines if ln.strip()]
@@ -188,6 +189,12 @@ class Stack:
             "RASA_PORT")) else free_port() for i in range(1, n_rasa)]
         for i, port in enumerate(self.rasa_ports[1:], start=2):
             self.ports[f"rasa-{i}"] = port
+        # action servers: Rasa process i calls action server i mod n (all stateless)
+        n_actions = max(1, int((extra_env or {}).get("LEGALBOT_ACTIONS_PROCESSES")
+                               or settings.get("ACTIONS_PROCESSES")))
+        self.actions_ports = [actions_port] + [free_port() for _ in range(1, n_actions)]
+        for i, port in enumerate(self.actions_ports[1:], start=2):
+            self.ports[f"actions-{i}"] = port
         rasa_url = ",".join(f"http://{host}:{p}" for p in self.rasa_ports)
         overrides = {"DATA_DIR": str(self.data_dir)}
         # secrets made on first start (mode 0600): Rasa's API token, the actions' shared secret
@@ -203,24 +210,33 @@ class Stack:
                     # a quiet start: the libraries' deprecation warnings are not ours to act on
                     "PYTHONWARNINGS": "ignore"}
         self.env.setdefault("LEGALBOT_INDEX_DIR", str(settings.index_dir()))
+        # Rasa's tracker and lock stores (bot/endpoints.yml): empty means SQLite / in-process
+        for name in ("TRACKER_URL", "LOCK_STORE_URL"):
+            self.env.setdefault(f"LEGALBOT_{name}", settings.get(name))
         model = model_dir() / "legalbot.tar.gz"
         self.procs = [
-            Proc("actions", [str(APP_PY), "-m", "bot.actions.server", "--host", host,
-                             "--port", str(actions_port)],
-                 f"http://{host}:{actions_port}/health"),
+            *[Proc("actions" if i == 0 else f"actions-{i + 1}",
+                   [str(APP_PY), "-m", "bot.actions.server", "--host", host, "--port", str(port)],
+                   f"http://{host}:{port}/health") for i, port in enumerate(self.actions_ports)],
             # Rasa's own `rasa run`, with bot/rasa_server.py's two measured speed-ups
             *[Proc("rasa" if i == 0 else f"rasa-{i + 1}",
                    [str(RASA_PY), "-m", "bot.rasa_server", "run", "--quiet", "--enable-api",
                     "--auth-token", self.rasa_token, "-i", host, "-p", str(port),
                     "--model", str(model), "--endpoints", "bot/endpoints.yml",
-                    "--credentials", "bot/credentials.yml"], f"http://{host}:{port}/")
+                    "--credentials", "bot/credentials.yml"], f"http://{host}:{port}/",
+                   env={"LEGALBOT_ACTIONS_URL": self.actions_url(i)})
               for i, port in enumerate(self.rasa_ports)],
-            Proc("web", web_server_command(host, web_port), f"http://{host}:{web_port}/livez"),
+            Proc("web", web_server_command(host, web_port, self.env.get("LEGALBOT_WEB_WORKERS")),
+                 f"http://{host}:{web_port}/livez"),
         ]
 
     @property
     def url(self) -> str:
         return f"http://{self.host}:{self.ports['web']}"
+
+    def actions_url(self, i: int) -> str:
+        port = self.actions_ports[i % len(self.actions_ports)]
+        return f"http://{self.host}:{port}/webhook"
 
     def rasa_urls(self) -> list[str]:
         return [f"http://{self.host}:{p}" for p in self.rasa_ports]
@@ -267,8 +283,9 @@ class Stack:
         self.warm_up()
 
     def _spawn(self, p: Proc) -> None:
-        p.popen = subprocess.Popen(p.cmd, cwd=ROOT, env=self.env, stdout=subprocess.PIPE,
-                                   stderr=subprocess.STDOUT, start_new_session=True)
+        p.popen = subprocess.Popen(p.cmd, cwd=ROOT, env={**self.env, **p.env},
+                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                   start_new_session=True)
         threading.Thread(target=self._pump, args=(p,), daemon=True).start()
 
     def _wait_ready(self, procs: list[Proc], timeout: float) -> None:
@@ -328,7 +345,7 @@ class Stack:
         except StartupError as exc:
             say(f"{p.name} did not come back: {exc}")
             return False
-        if p.name == "actions":
+        if p.name.startswith("actions"):
             self.warm_up()
         return True
 
@@ -373,11 +390,12 @@ class Stack:
                             "latest_message": {"text": "劳动合同", "intent": {}, "entities": []},
                             "latest_action_name": "action_listen", "active_loop": {}},
                 "domain": {}}
-        try:
-            requests.post(f"http://{self.host}:{self.ports['actions']}/webhook", json=body,
-                          params={"token": self.actions_token}, timeout=120)
-        except requests.RequestException:
-            pass  # a failing action shows up in the first real turn, with its own message
+        for port in self.actions_ports:
+            try:
+                requests.post(f"http://{self.host}:{port}/webhook", json=body,
+                              params={"token": self.actions_token}, timeout=120)
+            except requests.RequestException:
+                pass  # a failing action shows up in the first real turn, with its own message
 
     def dead(self) -> Proc | None:
         return next((p for p in self.procs if p.popen and p.popen.poll() is not None), None)

@@ -181,8 +181,9 @@ class Stats:
         if group_by != "domain":
             for at, _, field in tables:
                 key = _month_of(at, dialect) if group_by == "month" else literal(None)
-                for k, n in s.execute(_within(select(key, func.count()), at, lo, hi)
-                                      .group_by(key)):
+                q = _within(select(key, func.count()), at, lo, hi)
+                # one group unless by month (PostgreSQL refuses GROUP BY a constant)
+                for k, n in s.execute(q.group_by(key) if group_by == "month" else q):
                     for acc in (groups[k], total):
                         setattr(acc, field, getattr(acc, field) + n)
             key = _month_of(Rating.created_at, dialect) if group_by == "month" else literal(None)

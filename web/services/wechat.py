@@ -29,6 +29,7 @@ from ..db import session_scope
 from ..models import (Conversation, Message, WeChatDelivery, WeChatInbound, WeChatNonce,
                       WeChatUser, utcnow)
 from .conversations import ChatError, ChatService, message_json
+from .token_cache import RedisTokenStore
 from .wechat_outbox import Outbox, Sender, TokenStore, claim, insert_ignore
 from .wechat_protocol import Envelope, Incoming, Protocol, Refused
 from .wechat_render import Renderer, checked_menu, pick
@@ -58,7 +59,7 @@ class WeChatService:
                  api: WeChatApi, *, texts: dict, greeting: dict, auxiliary: tuple[str, ...] = (),
                  public_url: str = "", passive_seconds: float = 4.0, max_waiting: int = 6,
                  workers: int = 16, backoff: float = 2.0, max_attempts: int = 8,
-                 sweep_every: float = 3.0, binding=None):
+                 sweep_every: float = 3.0, binding=None, token_cache: str = ""):
         self.sessions, self.chat, self.protocol, self.api = sessions, chat, protocol, api
         self.binding = binding  # .binding.Binding: "绑定 123456" continues a web conversation
         self.texts = texts  # knowledge/texts/wechat.yml
@@ -66,7 +67,9 @@ class WeChatService:
         self.renderer = Renderer(texts, auxiliary=auxiliary)
         self.public_url = public_url.rstrip("/")
         self.passive_seconds, self.max_waiting, self.workers = passive_seconds, max_waiting, workers
-        self.tokens = TokenStore(sessions, api.appid, api.fetch_token)
+        # the shared access token: in Redis when a URL is set, else in the app database
+        self.tokens = (RedisTokenStore(token_cache, api.appid, api.fetch_token) if token_cache
+                       else TokenStore(sessions, api.appid, api.fetch_token))
         api.tokens = self.tokens
         self.outbox = Outbox(sessions, api, texts=texts, backoff=backoff,
                              max_attempts=max_attempts)

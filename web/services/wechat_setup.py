@@ -28,7 +28,8 @@ def build_wechat(sessions, chat: ChatService, knowledge, overrides: dict,
         greeting=knowledge.texts["menus"]["greeting"],
         auxiliary=(str(words["unknown_button"]), str(words["cancel_button"])),
         public_url=get("PUBLIC_URL"), passive_seconds=float(get("WECHAT_PASSIVE_SECONDS")),
-        max_waiting=max(1, int(get("WEB_THREADS")) - 2), binding=binding)
+        max_waiting=max(1, int(get("WEB_THREADS")) - 2), binding=binding,
+        token_cache=get("REDIS_URL"))
 
 
 def build_binding(sessions, knowledge, overrides: dict, secret: str):
