@@ -107,6 +107,8 @@ def run(url: str, spec: dict) -> tuple[bool, str]:
         else:
             msgs = r.say(spec["says"][0])
             check_reply(msgs, spec.get("reply"))
+            # a person in danger reads 110 in the first message, before any answer
+            check_reply(msgs[:1], spec.get("first"))
             for word in spec.get("reply_not") or []:
                 assert word not in joined(msgs), (word, joined(msgs))
         for text, wanted in spec.get("after") or []:

@@ -46,6 +46,9 @@ class ActionAnswerQuestion(Action):
         buttons += [{"title": "转人工", "payload": "/handoff"},
                     {"title": "回到菜单", "payload": "/greet"}]
         body = offer if instead else answer_text(result) + (f"\n\n{offer}" if offer else "")
+        # a person in danger reads 110 first, then the answer to what they asked
+        danger = bool(result.get("escalate") and text and safety.detect(text))
+        alarm = safety_events(dispatcher) if danger else []
         # the console shows which FAQ answered and how sure retrieval was (the widget does not)
         dispatcher.utter_message(text=body, buttons=buttons,
                                  custom={"answer": {"faq_id": result.get("faq_id"),
@@ -53,14 +56,11 @@ class ActionAnswerQuestion(Action):
                                                     "domain": result.get("domain"),
                                                     "tier": tier_of(result),
                                                     "referral": result.get("referral")}})
-        events = list(events)
+        events = list(events) + alarm
         if result["domain"] in ("marriage", "traffic", "labor") and not instead:
             events.append(SlotSet("domain", result["domain"]))
-        if result.get("escalate"):
-            if text and safety.detect(text):
-                events += safety_events(dispatcher)
-            else:
-                events += self_handoff(dispatcher, priority=True, tracker=tracker)
+        if result.get("escalate") and not danger:
+            events += self_handoff(dispatcher, priority=True, tracker=tracker)
         return events
 
 
