@@ -153,7 +153,9 @@ def web_server_command(host: str, port: int, workers: str | None = None) -> list
     return [str(ROOT / ".venv" / "bin" / "gunicorn"), "--bind", f"{host}:{port}",
             "--workers", workers or settings.get("WEB_WORKERS"), "--threads", settings.get("WEB_THREADS"),
             "--worker-class", "gthread", "--timeout", "120", "--graceful-timeout", "10",
-            "--log-level", "warning", "web:create_app()"]
+            # an idle kept-alive connection outlives a resident's pause (2 s by default: a
+            # client reusing it as the server closed it got a reset, 4 in the 10-minute soak)
+            "--keep-alive", "75", "--log-level", "warning", "web:create_app()"]
 
 
 @dataclass
