@@ -116,3 +116,23 @@ def test_eval_judged_runs_on_a_slice(index_dir, tmp_path):
     p = subprocess.run([exe, "eval", "--judged", "--file", str(bad)], capture_output=True,
                        text=True, timeout=300, env={**os.environ, "LEGALBOT_INDEX_DIR": str(index_dir)})
     assert p.returncode != 0 and "not well formed" in p.stderr
+
+
+def test_no_resident_phrasing_is_a_near_copy_of_a_judged_question(rows):
+    """The phrasings of knowledge/scope/phrasings are written in the team's words: none shares 40%
+    or more of its character bigrams (Jaccard, the measure of knowledge/check/faqs.py) with a
+    question of the judged set, else that question would be answered from its own copy."""
+    from knowledge.check.faqs import normalize
+    from retrieval.index import load_phrasings
+
+    def grams(text: str) -> set[str]:
+        t = normalize(text)
+        return {t[i:i + 2] for i in range(len(t) - 1)} or {t}
+
+    judged = [(r["id"], grams(r["question"])) for r in rows]
+    close = []
+    for fid, phrasings in load_phrasings(ROOT / "knowledge" / "scope" / "phrasings").items():
+        for p in phrasings:
+            g = grams(p)
+            close += [(fid, p, qid) for qid, q in judged if len(g & q) >= 0.4 * len(g | q)]
+    assert not close, close[:5]
