@@ -8,6 +8,7 @@ from knowledge import settings
 from ..security import limiter
 from ..services.binding import BindError
 from ..services.conversations import ChatError
+from . import json_object
 
 bp = Blueprint("chat", __name__, url_prefix="/api")
 
@@ -81,11 +82,8 @@ def rate_the_help(conv_id: str):
     """After a person's help ended: ``{"score": 1..5, "comment"?}`` -> 201."""
     svc, desk = _service(), current_app.extensions["desk"]
     svc.authorize(conv_id, request.headers.get("X-Conversation-Token"))
-    try:
-        body = request.get_json(silent=True)
-    except (RecursionError, UnicodeDecodeError):
-        body = None
-    if not isinstance(body, dict):
+    body = json_object()
+    if body is None:
         raise svc.error(400, "bad_request")
     desk.rate(conv_id, body.get("score"), body.get("comment"))
     return jsonify({"ok": True}), 201

@@ -23,6 +23,7 @@ from knowledge.content.loader import tidy
 from ..security import client_address
 from ..services.accounts import ROLES, AccountError
 from ..services.handoffs import DeskError
+from . import json_object
 
 bp = Blueprint("console", __name__)
 login_manager = LoginManager()
@@ -123,11 +124,8 @@ def _start_session(account) -> None:
 
 
 def _body() -> dict:
-    try:
-        body = request.get_json(silent=True)
-    except (RecursionError, UnicodeDecodeError):
-        body = None
-    if not isinstance(body, dict):
+    body = json_object()
+    if body is None:
         raise _ext("desk").error(400, "bad_request")
     return body
 

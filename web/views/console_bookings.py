@@ -12,6 +12,7 @@ from knowledge.content.loader import tidy
 from ..services.application import render_pdf
 from ..services.bookings import BookingError
 from ..services.mediators import RosterError
+from . import json_object
 from .console import _page, role_required
 
 bp = Blueprint("console_bookings", __name__)
@@ -43,11 +44,8 @@ def _refused(exc: BookingError):
 
 
 def _json() -> dict:
-    try:
-        body = request.get_json(silent=True)
-    except (RecursionError, UnicodeDecodeError):
-        body = None
-    if not isinstance(body, dict):
+    body = json_object()
+    if body is None:
         raise _ext("bookings").error(400, "bad_request")
     return body
 

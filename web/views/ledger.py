@@ -13,6 +13,7 @@ from knowledge import settings
 
 from ..services.ledger import LedgerError
 from ..services.workdays import CST
+from . import json_object
 from .console import STAFF, _page, role_required
 
 bp = Blueprint("ledger", __name__)
@@ -31,11 +32,8 @@ def ledger_refusal(e: LedgerError):
 
 
 def _body() -> dict:
-    try:
-        body = request.get_json(silent=True)
-    except (RecursionError, UnicodeDecodeError):
-        body = None
-    if not isinstance(body, dict):
+    body = json_object()
+    if body is None:
         raise LedgerError(400, "bad_request")
     return body
 

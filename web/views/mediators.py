@@ -8,6 +8,7 @@ from flask import (Blueprint, Response, abort, current_app, jsonify, render_temp
 from ..services.application import render_pdf
 from ..services.bookings import BookingError
 from ..services.mediators import SPECIALTIES, avatar_svg
+from . import json_object
 
 bp = Blueprint("mediators", __name__, template_folder="../templates")
 
@@ -30,11 +31,8 @@ def _refused(exc: BookingError):
 
 
 def _body():
-    try:
-        body = request.get_json(silent=True)
-    except (RecursionError, UnicodeDecodeError):
-        body = None
-    if not isinstance(body, dict):
+    body = json_object()
+    if body is None:
         raise _bookings().error(400, "bad_request")
     return body
 
