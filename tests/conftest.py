@@ -25,6 +25,14 @@ def store(knowledge):
 
 
 @pytest.fixture(scope="session")
+def faqs():
+    """Every FAQ entry of knowledge/faqs by id, read from the files as they stand."""
+    from knowledge.content.faq import load_faqs
+
+    return {e.id: e for e in load_faqs(KNOWLEDGE / "faqs")}
+
+
+@pytest.fixture(scope="session")
 def encoder():
     from retrieval.encoders import make_encoder
 

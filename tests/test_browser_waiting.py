@@ -6,19 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from test_browser import browser, open_widget, send, shot, wait_until  # noqa: F401
+from test_browser import browser, open_widget, phone, send, shot, wait_until  # noqa: F401
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def phone(browser, stack):  # noqa: F811
-    ctx = browser.new_context(viewport={"width": 360, "height": 740}, device_scale_factor=1,
-                              is_mobile=True, has_touch=True, locale="zh-CN")
-    page = ctx.new_page()
-    page.goto(stack.url + "/")
-    yield page
-    ctx.close()
 
 
 def texts(page, cls: str) -> list[str]:

@@ -23,11 +23,6 @@ COVERAGE_FILES = [ROOT / "faqs" / p for p in (
 
 
 @pytest.fixture(scope="module")
-def faqs():
-    return {e.id: e for path in faq_mod.faq_files(ROOT / "faqs") for e in faq_mod.load_file(path)}
-
-
-@pytest.fixture(scope="module")
 def phrasings():
     return load_phrasings(PHRASINGS)
 

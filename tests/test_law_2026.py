@@ -12,12 +12,10 @@ import pytest
 
 from knowledge.check import check_faqs, check_supplement
 from knowledge.check.citations import check_citation
-from knowledge.content import faq as faq_mod
 from knowledge.content.faq import CitationRef
 from knowledge.content.statutes import StatuteStore
 
 ROOT = Path(__file__).resolve().parent.parent
-KNOWLEDGE = ROOT / "knowledge"
 LABOR_2 = "最高人民法院关于审理劳动争议案件适用法律问题的解释（二）"
 LABOR_1 = "最高人民法院关于审理劳动争议案件适用法律问题的解释（一）"
 FAMILY_1 = "最高人民法院关于适用《中华人民共和国民法典》婚姻家庭编的解释（一）"
@@ -25,11 +23,6 @@ FAMILY_2 = "最高人民法院关于适用《中华人民共和国民法典》�
 LABOR_CONTRACT = "中华人民共和国劳动合同法"
 REGISTRATION = "婚姻登记条例"
 INSURANCE = "机动车交通事故责任强制保险条例"
-
-
-@pytest.fixture(scope="module")
-def faqs():
-    return {e.id: e for e in faq_mod.load_faqs(KNOWLEDGE / "faqs")}
 
 
 @pytest.fixture(scope="module")

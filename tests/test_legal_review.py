@@ -3,24 +3,13 @@ if the imprecise wording or the wrong basis comes back."""
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
-import pytest
-
-from knowledge.content import faq as faq_mod
-
-ROOT = Path(__file__).resolve().parent.parent
 CIVIL_PROCEDURE = "中华人民共和国民事诉讼法"
 PROCEDURE = "道路交通事故处理程序规定"
 ROAD_LAW = "中华人民共和国道路交通安全法"
 LABOR_CONTRACT = "中华人民共和国劳动合同法"
 LABOR_2 = "最高人民法院关于审理劳动争议案件适用法律问题的解释（二）"
 HENAN_INJURY = "河南省工伤保险条例"
-
-
-@pytest.fixture(scope="module")
-def faqs():
-    return {e.id: e for e in faq_mod.load_faqs(ROOT / "knowledge" / "faqs")}
 
 
 def cites(entry, law, article, *keywords) -> bool:
