@@ -296,7 +296,7 @@ def start_scale_stack(pg: Postgres, redis: Redis, data_dir: Path, *, echo: bool 
     port2 = free_port()
     s.ports["web-2"] = port2
     s.procs.append(Proc("web-2", web_server_command("127.0.0.1", port2, "2"),
-                        f"http://127.0.0.1:{port2}/livez"))
+                        f"http://127.0.0.1:{port2}"))
     s.start(timeout=timeout)
     try:
         nginx = Nginx([f"127.0.0.1:{s.ports['web']}", f"127.0.0.1:{port2}"]).start()

@@ -50,9 +50,9 @@ def test_rasa_without_a_model_is_not_ready_and_healthz_says_so(modelless):
     stack._wait_ready([web], timeout=120)  # the web app's own parts are fine
     # what the old check looked at: Rasa answers its root URL all the same
     deadline = time.monotonic() + 150
-    while not _answers(rasa.ready_url) and time.monotonic() < deadline:
+    while not _answers(rasa.url + "/") and time.monotonic() < deadline:
         time.sleep(0.5)
-    assert _answers(rasa.ready_url)
+    assert _answers(rasa.url + "/")
     with pytest.raises(StartupError) as err:
         stack._wait_ready([rasa], timeout=5)
     assert "rasa not ready" in str(err.value) and "no_model" in str(err.value)
@@ -60,7 +60,7 @@ def test_rasa_without_a_model_is_not_ready_and_healthz_says_so(modelless):
     assert r.status_code == 503
     body = r.json()
     assert body["checks"]["rasa"] is False and body["checks"]["database"] is True
-    assert body["rasa_processes"] == {rasa.ready_url.rstrip("/"): "no_model"}
+    assert body["rasa_processes"] == {rasa.url: "no_model"}
     assert body["actions"] == "unreachable" and body["checks"]["actions"] is False
     # the supervisor sees it too, and would restart it after UNREADY_SECONDS
     assert stack.unready(after=0.0) is rasa

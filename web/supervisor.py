@@ -22,7 +22,6 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import requests
 
@@ -162,7 +161,7 @@ def web_server_command(host: str, port: int, workers: str | None = None) -> list
 class Proc:
     name: str
     cmd: list[str]
-    ready_url: str  # where it answers; what "ready" means is Stack.probe
+    url: str  # its base URL; what "ready" means is Stack.probe
     popen: subprocess.Popen | None = None
     lines: list[str] = field(default_factory=list)
     unready_since: float | None = None  # monotonic time of the first failed probe in a row
@@ -219,17 +218,17 @@ class Stack:
         self.procs = [
             *[Proc("actions" if i == 0 else f"actions-{i + 1}",
                    [str(APP_PY), "-m", "bot.actions.server", "--host", host, "--port", str(port)],
-                   f"http://{host}:{port}/health") for i, port in enumerate(self.actions_ports)],
+                   f"http://{host}:{port}") for i, port in enumerate(self.actions_ports)],
             # Rasa's own `rasa run`, with bot/rasa_server.py's two measured speed-ups
             *[Proc("rasa" if i == 0 else f"rasa-{i + 1}",
                    [str(RASA_PY), "-m", "bot.rasa_server", "run", "--quiet", "--enable-api",
                     "--auth-token", self.rasa_token, "-i", host, "-p", str(port),
                     "--model", str(model), "--endpoints", "bot/endpoints.yml",
-                    "--credentials", "bot/credentials.yml"], f"http://{host}:{port}/",
+                    "--credentials", "bot/credentials.yml"], f"http://{host}:{port}",
                    env={"LEGALBOT_ACTIONS_URL": self.actions_url(i)})
               for i, port in enumerate(self.rasa_ports)],
             Proc("web", web_server_command(host, web_port, self.env.get("LEGALBOT_WEB_WORKERS")),
-                 f"http://{host}:{web_port}/livez"),
+                 f"http://{host}:{web_port}"),
         ]
 
     @property
@@ -319,13 +318,12 @@ class Stack:
         load leaves Rasa answering ``/`` while every turn fails); the action server when its
         actions answer behind the shared secret; the web app when its ``/healthz`` finds its
         own database and index (not Rasa: the web app is not restarted for Rasa's sake)."""
-        base = "{0.scheme}://{0.netloc}".format(urlsplit(p.ready_url))
         if p.name.startswith("rasa"):
-            return rasa_state(base, self.rasa_token, timeout=timeout, parse=True)
+            return rasa_state(p.url, self.rasa_token, timeout=timeout, parse=True)
         if p.name.startswith("actions"):
-            return actions_state(base, self.actions_token, timeout=timeout)
+            return actions_state(p.url, self.actions_token, timeout=timeout)
         try:
-            checks = requests.get(f"{base}/healthz", timeout=2 * timeout).json()["checks"]
+            checks = requests.get(f"{p.url}/healthz", timeout=2 * timeout).json()["checks"]
         except (requests.RequestException, ValueError, KeyError, TypeError):
             return "unreachable"
         bad = [part for part in ("database", "index") if not checks.get(part)]
