@@ -26,7 +26,7 @@ from ..models import Conversation, Handoff
 from ..models_ledger import Dispute
 from . import ledger
 from .ledger import LedgerError
-from .stats import _bounds, _within
+from .stats import period_bounds, within_period
 from .workdays import CST
 
 TYPES = ("marriage", "traffic", "labor", "other")
@@ -87,12 +87,13 @@ class MonthlyReport:
         district = ledger.district(self.config)
         names = [t["name"] for t in district["townships"]]
         rows = {name: _blank() for name in names}
-        lo, hi = _bounds(start, end)
+        lo, hi = period_bounds(start, end)
         with self.sessions() as s:
-            q = _within(select(Dispute.township, Dispute.domain, Dispute.status, Dispute.outcome,
-                               Dispute.deadline, Dispute.concluded_late, Dispute.source,
-                               Dispute.followed_up_at, Dispute.confirmation),
-                        Dispute.registered_at, lo, hi)
+            q = within_period(select(Dispute.township, Dispute.domain, Dispute.status,
+                                     Dispute.outcome, Dispute.deadline, Dispute.concluded_late,
+                                     Dispute.source, Dispute.followed_up_at,
+                                     Dispute.confirmation),
+                              Dispute.registered_at, lo, hi)
             for (township, domain, status, outcome, deadline, late, source, followed,
                  confirmation) in s.execute(q):
                 row = rows.setdefault(township if township in rows else None, _blank())
@@ -107,8 +108,8 @@ class MonthlyReport:
                 row["confirmed"] += bool(confirmation)
                 row["bookings"] += source == "booking"
             for field, model in (("consultations", Conversation), ("handoffs", Handoff)):
-                n = s.scalar(_within(select(func.count()).select_from(model),
-                                     model.created_at, lo, hi))
+                n = s.scalar(within_period(select(func.count()).select_from(model),
+                                           model.created_at, lo, hi))
                 if n:
                     rows.setdefault(None, _blank())[field] += n
         total = _blank()

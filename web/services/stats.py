@@ -45,14 +45,14 @@ def parse_range(start: str | None, end: str | None) -> tuple[dt.date | None, dt.
     return a, b
 
 
-def _bounds(start, end):
+def period_bounds(start, end):
     lo = to_utc_naive(dt.datetime.combine(start, dt.time(), tzinfo=CST)) if start else None
     hi = to_utc_naive(dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), tzinfo=CST)) \
         if end else None
     return lo, hi
 
 
-def _within(q, column, lo, hi):
+def within_period(q, column, lo, hi):
     if lo is not None:
         q = q.where(column >= lo)
     if hi is not None:
@@ -115,7 +115,7 @@ class Stats:
         if group_by not in GROUPS:
             raise LedgerError(400, "bad_group")
         today = today or dt.datetime.now(CST).date()
-        lo, hi = _bounds(start, end)
+        lo, hi = period_bounds(start, end)
         groups: dict = defaultdict(_Acc)
         total = _Acc()
         with self.sessions() as s:
@@ -135,9 +135,10 @@ class Stats:
         one = lambda cond: func.sum(case((cond, 1), else_=0))  # noqa: E731
         overdue = or_(and_(Dispute.status.in_(("accepted", "mediating")),
                            Dispute.deadline < today), Dispute.concluded_late.is_(True))
-        q = _within(select(key, func.count(), one(Dispute.source == "booking"),
-                           one(Dispute.outcome.is_not(None)), one(Dispute.outcome == "agreement"),
-                           one(overdue)), Dispute.registered_at, lo, hi).group_by(key)
+        q = within_period(select(key, func.count(), one(Dispute.source == "booking"),
+                                 one(Dispute.outcome.is_not(None)),
+                                 one(Dispute.outcome == "agreement"), one(overdue)),
+                          Dispute.registered_at, lo, hi).group_by(key)
         for k, n, booked, concluded, agreed, late in s.execute(q):
             k = names.get(k) if group_by == "mediator" else k
             for acc in (groups[k], total):
@@ -147,9 +148,9 @@ class Stats:
                 acc.resolved += agreed or 0
                 acc.overdue += late or 0
         days = _days(dialect)
-        q = _within(select(key, days).where(Dispute.outcome.is_not(None),
-                                            Dispute.concluded_at.is_not(None)),
-                    Dispute.registered_at, lo, hi)
+        q = within_period(select(key, days).where(Dispute.outcome.is_not(None),
+                                                  Dispute.concluded_at.is_not(None)),
+                          Dispute.registered_at, lo, hi)
         for k, n in s.execute(q):
             k = names.get(k) if group_by == "mediator" else k
             groups[k].days.append(float(n))
@@ -181,21 +182,21 @@ class Stats:
         if group_by != "domain":
             for at, _, field in tables:
                 key = _month_of(at, dialect) if group_by == "month" else literal(None)
-                q = _within(select(key, func.count()), at, lo, hi)
+                q = within_period(select(key, func.count()), at, lo, hi)
                 # one group unless by month (PostgreSQL refuses GROUP BY a constant)
                 for k, n in s.execute(q.group_by(key) if group_by == "month" else q):
                     for acc in (groups[k], total):
                         setattr(acc, field, getattr(acc, field) + n)
             key = _month_of(Rating.created_at, dialect) if group_by == "month" else literal(None)
-            for k, score in s.execute(_within(select(key, Rating.score), Rating.created_at,
-                                              lo, hi)):
+            for k, score in s.execute(within_period(select(key, Rating.score), Rating.created_at,
+                                                    lo, hi)):
                 groups[k].scores.append(score)
                 total.scores.append(score)
             return
-        rows = {field: s.execute(_within(select(conv), at, lo, hi)).scalars().all()
+        rows = {field: s.execute(within_period(select(conv), at, lo, hi)).scalars().all()
                 for at, conv, field in tables}
-        ratings = s.execute(_within(select(Rating.conversation_id, Rating.score),
-                                    Rating.created_at, lo, hi)).all()
+        ratings = s.execute(within_period(select(Rating.conversation_id, Rating.score),
+                                          Rating.created_at, lo, hi)).all()
         wanted = set(rows["consultations"]) | set(rows["handoffs"]) | {c for c, _ in ratings}
         domains = self._domains(s) if len(wanted) > 5000 else self._domains_of(s, list(wanted))
         for field, ids in rows.items():
